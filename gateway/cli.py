@@ -1,0 +1,1 @@
+"""The ``cellgate`` command line (DESIGN.md section 4)."""
