@@ -1,1 +1,170 @@
-"""The ``cellgate`` command line (DESIGN.md section 4)."""
+"""The ``cellgate`` command line (DESIGN.md section 4).
+
+Every command that needs the configuration loads it through :func:`load_config`, so a
+bad file always stops the command with one line: ``cellgate: FILE: key: reason``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from sqlalchemy import Engine
+
+from gateway import __version__, migrate
+from gateway.config import ENV_VAR, Config, ConfigError, load
+from gateway.db import make_engine, make_session_factory
+from gateway.errors import GatewayError
+from gateway.models import Role
+from gateway.users import count_admins, create_user
+
+log = logging.getLogger("cellgate")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"cellgate: {message}", err=True)
+    sys.exit(2)
+
+
+def load_config(ctx: click.Context) -> Config:
+    try:
+        config = load(ctx.obj["config_path"])
+    except ConfigError as exc:
+        fail(str(exc))
+    logging.basicConfig(
+        level=config.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return config
+
+
+def open_database(config: Config) -> Engine:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(config.database_url)
+
+
+def require_current_schema(engine: Engine) -> None:
+    current, head = migrate.current_revision(engine), migrate.head_revision()
+    if current != head:
+        fail(
+            f"the database is at revision {current or 'none'}, this Cellgate needs {head}: "
+            "run `cellgate init` (or `cellgate db upgrade`) first"
+        )
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cellgate")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help=f"Configuration file (TOML). Default: ${ENV_VAR}, else built-in defaults.",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Cellgate: a self-hosted SMS gateway for USB GSM modems."""
+    ctx.obj = {"config_path": config_path}
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create the database or bring it to the current schema."""
+    config = load_config(ctx)
+    engine = open_database(config)
+    migrate.upgrade(engine)
+    click.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+def _prompt_password() -> str:
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@main.command()
+@click.option("--admin", "admin_name", default="admin", show_default=True,
+              help="Username of the first admin, if there is none yet.")
+@click.pass_context
+def init(ctx: click.Context, admin_name: str) -> None:
+    """Create or upgrade the database and create the first admin."""
+    config = load_config(ctx)
+    engine = open_database(config)
+    migrate.upgrade(engine)
+    click.echo(f"database ready at revision {migrate.current_revision(engine)}")
+    with make_session_factory(engine).begin() as session:
+        if count_admins(session):
+            click.echo("an admin exists already; add more people with `cellgate user add`")
+            return
+        click.echo(f"Create the first admin, {admin_name!r}.")
+        try:
+            create_user(session, admin_name, _prompt_password(), role=Role.ADMIN)
+        except GatewayError as exc:
+            fail(str(exc))
+    click.echo(f"admin {admin_name!r} created")
+
+
+@main.group()
+def user() -> None:
+    """People who use the web UI."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AGENT.value,
+              show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown in the UI.")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, role: str, display_name: str) -> None:
+    """Add a user; the password is asked for (or read from standard input)."""
+    config = load_config(ctx)
+    engine = open_database(config)
+    require_current_schema(engine)
+    with make_session_factory(engine).begin() as session:
+        try:
+            create_user(session, username, _prompt_password(), role=Role(role),
+                        display_name=display_name)
+        except GatewayError as exc:
+            fail(str(exc))
+    click.echo(f"{role} {username!r} created")
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the gateway: modems, queue, scheduler and the web UI."""
+    from gateway.runtime import run_gateway
+
+    config = load_config(ctx)
+    engine = open_database(config)
+    require_current_schema(engine)
+    with make_session_factory(engine)() as session:
+        if not count_admins(session):
+            log.warning("no admin exists yet: create one with `cellgate user add NAME --role admin`")
+    try:
+        run_gateway(config, engine, on_ready=lambda url: click.echo(f"Cellgate is serving {url}"))
+    except GatewayError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("cellgate-demo"), show_default=True, help="Where the demo keeps its data.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Web UI port.")
+@click.pass_context
+def demo(ctx: click.Context, directory: Path, port: int) -> None:
+    """Zero-config demo: simulated modems, sample data, the web UI and a printed login."""
+    from gateway.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        run_demo(directory, port=port, echo=click.echo)
+    except GatewayError as exc:
+        fail(str(exc))

@@ -1,0 +1,341 @@
+"""One typed configuration schema, read from TOML.
+
+Every key is declared once, as a dataclass field with its default, a help line and a
+converter. ``config.example.toml`` is rendered from this schema (``render_example``)
+and a test fails when the two disagree, so the documentation cannot drift. A bad
+configuration stops start-up with one line naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+ENV_VAR = "CELLGATE_CONFIG"
+
+T = TypeVar("T")
+Converter = Callable[[Any], Any]
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the one line an operator reads."""
+
+
+def option(default: T, help: str, convert: Converter) -> T:  # noqa: A002 - the schema's own word
+    """Declare a key: its default, the help line shown in the example, its converter."""
+    return field(default=default, metadata={"help": help, "convert": convert})  # type: ignore[no-any-return]
+
+
+def required(help: str, convert: Converter, example: str) -> Any:  # noqa: A002
+    """Declare a key that has no default and must be given; ``example`` is shown instead."""
+    return field(metadata={"help": help, "convert": convert, "example": example})
+
+
+# -- converters: each takes the TOML value and returns it checked, or raises ValueError --
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def non_negative_int(value: Any) -> int:
+    number = _integer(value)
+    if number < 0:
+        raise ValueError(f"must be 0 or more, got {number}")
+    return number
+
+
+def positive_int(value: Any) -> int:
+    number = _integer(value)
+    if number < 1:
+        raise ValueError(f"must be 1 or more, got {number}")
+    return number
+
+
+def positive_float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"expected a number above 0, got {value!r}")
+    return float(value)
+
+
+def tcp_port(value: Any) -> int:
+    number = _integer(value)
+    if not 1 <= number <= 65535:
+        raise ValueError(f"must be a TCP port from 1 to 65535, got {number}")
+    return number
+
+
+def log_level(value: Any) -> str:
+    level = string(value).upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError(f"must be DEBUG, INFO, WARNING or ERROR, got {value!r}")
+    return level
+
+
+def time_zone(value: Any) -> str:
+    name = string(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)")
+    return name
+
+
+def phone_region(value: Any) -> str:
+    region = string(value).upper()
+    if region and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown region {value!r} (use a two-letter code such as GB or US)")
+    return region
+
+
+def database_url(value: Any) -> str:
+    url = string(value)
+    if url and not re.match(r"(sqlite|postgresql)(\+\w+)?://", url):
+        raise ValueError("must start with sqlite:// or postgresql://")
+    return url
+
+
+def modem_name(value: Any) -> str:
+    name = string(value)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", name):
+        raise ValueError("use 1-32 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def pin(value: Any) -> str:
+    code = string(value)
+    if code and not re.fullmatch(r"\d{4,8}", code):
+        raise ValueError("a SIM PIN is 4 to 8 digits")
+    return code
+
+
+# -- the schema --
+
+
+@dataclass(frozen=True)
+class GatewaySection:
+    data_dir: str = option(
+        "./cellgate-data",
+        "Folder for the SQLite database, the web session secret and backups.",
+        string,
+    )
+    timezone: str = option(
+        "UTC", "The business's time zone: shown in the UI and used for business hours.", time_zone
+    )
+    default_region: str = option(
+        "US",
+        "Region for numbers written without a country code (two letters, e.g. GB).",
+        phone_region,
+    )
+    resend_unknown: bool = option(
+        True,
+        "Queue a message again when a crash left its outcome unknown (may duplicate it).",
+        boolean,
+    )
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    url: str = option(
+        "",
+        "SQLAlchemy URL; empty means SQLite in data_dir. PostgreSQL: postgresql://user@host/db",
+        database_url,
+    )
+
+
+@dataclass(frozen=True)
+class WebSection:
+    host: str = option(
+        "127.0.0.1", "Address the web UI and API listen on. Keep it local behind a proxy.", string
+    )
+    port: int = option(8080, "TCP port of the web UI and API.", tcp_port)
+    threads: int = option(8, "Request threads of the web server.", positive_int)
+    secret_key_file: str = option(
+        "",
+        "File holding the session signing key; empty means data_dir/secret_key (made once).",
+        string,
+    )
+    secure_cookies: bool = option(
+        False, "Send session cookies over HTTPS only (turn on behind an HTTPS proxy).", boolean
+    )
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR.", log_level)
+
+
+@dataclass(frozen=True)
+class ModemSection:
+    name: str = required("A short unique name for this modem, shown in the UI.", modem_name, "sim1")
+    port: str = required(
+        "Serial device or pyserial URL: /dev/serial/by-id/..., socket://host:port, spy://...",
+        string,
+        "/dev/serial/by-id/usb-HUAWEI_Technology_HUAWEI_Mobile-if00-port0",
+    )
+    baudrate: int = option(115200, "Serial speed (USB dongles ignore it).", positive_int)
+    pin: str = option("", "SIM PIN, when the SIM asks for one.", pin)
+    rate_per_minute: int = option(
+        6, "Messages this SIM may send per minute (carriers block bulk-like senders).", positive_int
+    )
+    daily_cap: int = option(500, "Messages per day for this SIM; 0 means no cap.", non_negative_int)
+    monthly_cap: int = option(
+        0, "Messages per calendar month (your SIM plan); 0 means no cap.", non_negative_int
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; ``source`` is the file it came from, if any."""
+
+    gateway: GatewaySection = field(default_factory=GatewaySection)
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    web: WebSection = field(default_factory=WebSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    modems: tuple[ModemSection, ...] = ()
+    source: Path | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        base = self.source.parent if self.source else Path.cwd()
+        return (base / self.gateway.data_dir).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'cellgate.db'}"
+
+    @property
+    def secret_key_path(self) -> Path:
+        if self.web.secret_key_file:
+            return self.data_dir / self.web.secret_key_file
+        return self.data_dir / "secret_key"
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "gateway": GatewaySection,
+    "database": DatabaseSection,
+    "web": WebSection,
+    "logging": LoggingSection,
+}
+REPEATED_SECTIONS: dict[str, type[Any]] = {"modems": ModemSection}
+
+
+def _build_section(cls: type[T], values: Any, where: str) -> T:
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where}: expected a table of keys")
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in values:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{where}.{key}: unknown key (known keys: {known})")
+    kwargs: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in values:
+            if "example" in spec.metadata:
+                raise ConfigError(f"{where}.{name}: required key is missing")
+            continue
+        try:
+            kwargs[name] = spec.metadata["convert"](values[name])
+        except ValueError as exc:
+            raise ConfigError(f"{where}.{name}: {exc}") from None
+    return cls(**kwargs)
+
+
+def from_mapping(data: Mapping[str, Any], source: Path | None = None) -> Config:
+    """Build a validated :class:`Config`; error messages name the key, not yet the file."""
+    kwargs: dict[str, Any] = {"source": source}
+    for name, value in data.items():
+        if name in SECTIONS:
+            kwargs[name] = _build_section(SECTIONS[name], value, name)
+        elif name in REPEATED_SECTIONS:
+            if not isinstance(value, list):
+                raise ConfigError(f"{name}: expected [[{name}]] tables")
+            kwargs[name] = tuple(
+                _build_section(REPEATED_SECTIONS[name], entry, f"{name}[{index}]")
+                for index, entry in enumerate(value)
+            )
+        else:
+            known = ", ".join([*SECTIONS, *REPEATED_SECTIONS])
+            raise ConfigError(f"{name}: unknown section (known sections: {known})")
+    names = [modem.name for modem in kwargs.get("modems", ())]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"modems: duplicate modem name {duplicates[0]!r}")
+    return Config(**kwargs)
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the file named by ``path``, else ``$CELLGATE_CONFIG``, else the defaults.
+
+    Raises :class:`ConfigError` whose message is ``FILE: section.key: reason``.
+    """
+    chosen = path if path is not None else os.environ.get(ENV_VAR) or None
+    if chosen is None:
+        return Config()
+    file = Path(chosen).resolve()
+    try:
+        with file.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    try:
+        return from_mapping(data, source=file)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def render_example() -> str:
+    """The text of ``config.example.toml``: every key, commented out, at its default."""
+    lines = [
+        "# Cellgate configuration. Every key is listed at its default, commented out;",
+        "# uncomment and change what you need. Use it with `cellgate -c FILE` or",
+        f"# ${ENV_VAR}=FILE.",
+    ]
+    for name, cls in SECTIONS.items():
+        lines += ["", f"[{name}]"]
+        for spec in dataclasses.fields(cls):
+            lines += [f"# {spec.metadata['help']}", f"# {spec.name} = {_toml_value(spec.default)}"]
+    for name, cls in REPEATED_SECTIONS.items():
+        lines += ["", f"# One [[{name}]] table per modem, e.g.:", f"# [[{name}]]"]
+        for spec in dataclasses.fields(cls):
+            if "example" in spec.metadata:
+                value = _toml_value(spec.metadata["example"]) + "  # required"
+            else:
+                value = _toml_value(spec.default)
+            lines += [f"# {spec.metadata['help']}", f"# {spec.name} = {value}"]
+    return "\n".join(lines) + "\n"

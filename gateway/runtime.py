@@ -1,0 +1,25 @@
+"""The running gateway: its background services and the web server, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from gateway.config import Config
+from gateway.db import make_session_factory
+from gateway.server import load_app_factory, serve
+
+log = logging.getLogger(__name__)
+
+
+def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], None]) -> None:
+    """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
+    sessions = make_session_factory(engine)
+    app = load_app_factory()(config, sessions)
+    try:
+        serve(app, config, on_ready=on_ready)
+    finally:
+        engine.dispose()
+        log.info("stopped")

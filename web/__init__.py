@@ -1,0 +1,41 @@
+"""The Flask application: HTML UI and REST API, a thin shell over gateway/ services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway import __version__
+from gateway.config import Config
+from gateway.secret_key import load_or_create
+from web import auth, dashboard, db, security
+
+
+def create_app(config: Config, sessions: sessionmaker[Session]) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=load_or_create(config.secret_key_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.web.secure_cookies,
+        SESSION_COOKIE_NAME="cellgate_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["cellgate.config"] = config
+    app.jinja_env.globals["version"] = __version__
+    CSRFProtect(app)
+    db.init_app(app, sessions)
+    security.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
