@@ -50,8 +50,8 @@ def _digit(nibble: int) -> str:
     return _TBCD[nibble]
 
 
-def _toa(ton: int) -> int:
-    return 0x80 | ton << 4 | _NPI_ISDN
+def _toa(ton: int, npi: int = _NPI_ISDN) -> int:
+    return 0x80 | ton << 4 | npi
 
 
 def _number_field(number: str) -> tuple[int, bytes]:
@@ -76,7 +76,7 @@ def encode_alphanumeric(text: str) -> bytes:
         raise PduError(f"alphanumeric sender must be 1-11 GSM characters: {text!r}")
     packed = gsm7.pack(septets)
     semi_octets = (len(septets) * 7 + 3) // 4
-    return bytes([semi_octets, _toa(_TON_ALPHANUMERIC)]) + packed
+    return bytes([semi_octets, _toa(_TON_ALPHANUMERIC, npi=0)]) + packed
 
 
 def encode_sender(sender: str) -> bytes:
