@@ -90,8 +90,13 @@ def _prompt_password() -> str:
 
 
 @main.command()
-@click.option("--admin", "admin_name", default="admin", show_default=True,
-              help="Username of the first admin, if there is none yet.")
+@click.option(
+    "--admin",
+    "admin_name",
+    default="admin",
+    show_default=True,
+    help="Username of the first admin, if there is none yet.",
+)
 @click.pass_context
 def init(ctx: click.Context, admin_name: str) -> None:
     """Create or upgrade the database and create the first admin."""
@@ -118,8 +123,12 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AGENT.value,
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.AGENT.value,
+    show_default=True,
+)
 @click.option("--name", "display_name", default="", help="Name shown in the UI.")
 @click.pass_context
 def user_add(ctx: click.Context, username: str, role: str, display_name: str) -> None:
@@ -129,8 +138,9 @@ def user_add(ctx: click.Context, username: str, role: str, display_name: str) ->
     require_current_schema(engine)
     with make_session_factory(engine).begin() as session:
         try:
-            create_user(session, username, _prompt_password(), role=Role(role),
-                        display_name=display_name)
+            create_user(
+                session, username, _prompt_password(), role=Role(role), display_name=display_name
+            )
         except GatewayError as exc:
             fail(str(exc))
     click.echo(f"{role} {username!r} created")
@@ -147,7 +157,9 @@ def run(ctx: click.Context) -> None:
     require_current_schema(engine)
     with make_session_factory(engine)() as session:
         if not count_admins(session):
-            log.warning("no admin exists yet: create one with `cellgate user add NAME --role admin`")
+            log.warning(
+                "no admin exists yet: create one with `cellgate user add NAME --role admin`"
+            )
     try:
         run_gateway(config, engine, on_ready=lambda url: click.echo(f"Cellgate is serving {url}"))
     except GatewayError as exc:
@@ -155,8 +167,14 @@ def run(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("cellgate-demo"), show_default=True, help="Where the demo keeps its data.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("cellgate-demo"),
+    show_default=True,
+    help="Where the demo keeps its data.",
+)
 @click.option("--port", type=int, default=8080, show_default=True, help="Web UI port.")
 @click.pass_context
 def demo(ctx: click.Context, directory: Path, port: int) -> None:

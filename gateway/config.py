@@ -30,12 +30,12 @@ class ConfigError(Exception):
     """A configuration problem, already phrased for the one line an operator reads."""
 
 
-def option(default: T, help: str, convert: Converter) -> T:  # noqa: A002 - the schema's own word
+def option(default: T, help: str, convert: Converter) -> T:
     """Declare a key: its default, the help line shown in the example, its converter."""
-    return field(default=default, metadata={"help": help, "convert": convert})  # type: ignore[no-any-return]
+    return field(default=default, metadata={"help": help, "convert": convert})
 
 
-def required(help: str, convert: Converter, example: str) -> Any:  # noqa: A002
+def required(help: str, convert: Converter, example: str) -> Any:
     """Declare a key that has no default and must be given; ``example`` is shown instead."""
     return field(metadata={"help": help, "convert": convert, "example": example})
 
@@ -100,7 +100,9 @@ def time_zone(value: Any) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)")
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/London)"
+        ) from None
     return name
 
 

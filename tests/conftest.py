@@ -26,6 +26,8 @@ from gateway.models import Role
 from gateway.users import create_user
 from web import create_app
 
+pytest_plugins = ["tests.plugins.gateway_server"]
+
 REQUIRED_MARKERS = ("postgres", "browser")
 
 

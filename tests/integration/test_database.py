@@ -52,8 +52,11 @@ def test_changing_a_password_invalidates_older_sessions(db_session: Session) -> 
 
 @pytest.mark.parametrize(
     ("username", "password", "field"),
-    [("", "long enough password", "username"), ("a b", "long enough password", "username"),
-     ("erin", "short", "password")],
+    [
+        ("", "long enough password", "username"),
+        ("a b", "long enough password", "username"),
+        ("erin", "short", "password"),
+    ],
 )
 def test_bad_usernames_and_short_passwords_are_refused(
     db_session: Session, username: str, password: str, field: str

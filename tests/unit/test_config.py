@@ -18,8 +18,7 @@ def uncomment(text: str) -> str:
     """Turn every commented ``# key = value`` and ``# [[table]]`` line back into TOML."""
     setting = re.compile(r"# (\w+ = .*|\[\[\w+\]\])")
     return "\n".join(
-        match.group(1) if (match := setting.fullmatch(line)) else line
-        for line in text.splitlines()
+        match.group(1) if (match := setting.fullmatch(line)) else line for line in text.splitlines()
     )
 
 
