@@ -1,0 +1,1 @@
+"""pyserial URL handlers of Cellgate (``serial.protocol_handler_packages``)."""
