@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 import serial
 
 from drivers.pdu import Deliver, StatusReport, decode, encode_submit
-from tests.plugins.simulator import SimulatorFactory
+from drivers.sim import Simulator
 
+SimulatorFactory = Callable[..., Simulator]
 pytest_plugins = ["tests.plugins.simulator"]
 
 FINAL = re.compile(rb"\r\n(OK|ERROR|\+CM[ES] ERROR: [^\r]*|COMMAND NOT SUPPORT)\r\n$")
