@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -121,8 +121,8 @@ def test_delivered_status_report() -> None:
     message = report(REPORT_HEAD + REPORT_TIMES + "00")
     assert message.message_reference == 0x2A
     assert message.recipient == Address("+447700900123", "international")
-    assert message.submitted == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    assert message.discharged == datetime(2024, 1, 2, 3, 4, 15, tzinfo=timezone.utc)
+    assert message.submitted == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert message.discharged == datetime(2024, 1, 2, 3, 4, 15, tzinfo=UTC)
     assert (message.status, message.delivered, message.final) == (0, True, True)
 
 

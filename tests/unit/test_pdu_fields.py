@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -86,7 +86,7 @@ def test_smsc_field_counts_octets() -> None:
     [
         ("31308051206180", datetime(2013, 3, 8, 15, 2, 16, tzinfo=timezone(timedelta(hours=2)))),
         ("7040213252242B", datetime(2007, 4, 12, 23, 25, 42, tzinfo=timezone(timedelta(hours=-8)))),
-        ("99211332959500", datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
+        ("99211332959500", datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)),
         ("4210203040501A", datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5.25)))),
     ],
 )
@@ -114,7 +114,7 @@ def test_impossible_or_short_time_stamps_are_refused(field: str) -> None:
     [
         datetime(2024, 1, 2, 3, 4, 5),
         datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(minutes=10))),
-        datetime(2095, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        datetime(2095, 1, 2, 3, 4, 5, tzinfo=UTC),
     ],
 )
 def test_unencodable_time_stamps_are_refused(moment: datetime) -> None:

@@ -82,9 +82,7 @@ def test_eight_bit_reference_concatenation_with_fill_bit() -> None:
 
 
 def test_sixteen_bit_reference_concatenation() -> None:
-    parts = encode_submit(
-        "+4477", "b" * 161, concat_reference=0x1234, use_16bit_reference=True
-    )
+    parts = encode_submit("+4477", "b" * 161, concat_reference=0x1234, use_16bit_reference=True)
     assert len(parts) == 2
     # A 7-octet header is exactly 8 septets: no fill bits, 152 text septets per part.
     assert "00A0" + "06080412340201" in parts[0].pdu
