@@ -17,8 +17,10 @@ from sqlalchemy import Engine
 from gateway import __version__, migrate
 from gateway.config import ENV_VAR, Config, ConfigError, load
 from gateway.db import make_engine, make_session_factory
+from gateway.demo import run_demo
 from gateway.errors import GatewayError
 from gateway.models import Role
+from gateway.runtime import run_gateway
 from gateway.users import count_admins, create_user
 
 log = logging.getLogger("cellgate")
@@ -150,8 +152,6 @@ def user_add(ctx: click.Context, username: str, role: str, display_name: str) ->
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the gateway: modems, queue, scheduler and the web UI."""
-    from gateway.runtime import run_gateway
-
     config = load_config(ctx)
     engine = open_database(config)
     require_current_schema(engine)
@@ -179,8 +179,6 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, directory: Path, port: int) -> None:
     """Zero-config demo: simulated modems, sample data, the web UI and a printed login."""
-    from gateway.demo import run_demo
-
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         run_demo(directory, port=port, echo=click.echo)

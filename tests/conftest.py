@@ -26,7 +26,7 @@ from gateway.models import Role
 from gateway.users import create_user
 from web import create_app
 
-pytest_plugins = ["tests.plugins.gateway_server"]
+pytest_plugins = ["tests.plugins.gateway_server", "tests.plugins.simulator"]
 
 REQUIRED_MARKERS = ("postgres", "browser")
 

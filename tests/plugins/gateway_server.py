@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 ADMIN = "admin"
 ADMIN_PASSWORD = "live server password"
 START_TIMEOUT = 30.0
+URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
 def free_port() -> int:
@@ -34,7 +36,7 @@ def cellgate(*args: str, config: Path | None = None) -> list[str]:
 @dataclass
 class LiveServer:
     url: str
-    config: Path
+    config: Path | None
     process: subprocess.Popen[str]
     reader: threading.Thread
     output: list[str] = field(default_factory=list)
@@ -50,36 +52,41 @@ class LiveServer:
         return status
 
 
-def start_server(config: Path) -> LiveServer:
+def start_process(args: list[str], *, ready: str, config: Path | None = None) -> LiveServer:
+    """Run a cellgate process until a line starting with ``ready`` shows it serving."""
     process = subprocess.Popen(
-        cellgate("run", config=config),
+        args,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     output: list[str] = []
-    ready = threading.Event()
-    url: list[str] = []
+    started = threading.Event()
 
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             output.append(line)
-            if line.startswith("Cellgate is serving "):
-                url.append(line.split()[-1])
-                ready.set()
-        ready.set()
+            if line.startswith(ready):
+                started.set()
+        started.set()
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     server = LiveServer(url="", config=config, process=process, reader=reader, output=output)
-    if not ready.wait(START_TIMEOUT) or not url:
+    started.wait(START_TIMEOUT)
+    urls = [match.group(0) for line in output if (match := URL.search(line))]
+    if process.poll() is not None or not urls:
         server.process.kill()
         server.stop()
-        raise RuntimeError("cellgate run did not start:\n" + "".join(output))
-    server.url = url[0]
+        raise RuntimeError(f"{' '.join(args)} did not start:\n" + "".join(output))
+    server.url = urls[0]
     return server
+
+
+def start_server(config: Path) -> LiveServer:
+    return start_process(cellgate("run", config=config), ready="Cellgate is serving", config=config)
 
 
 def write_config(directory: Path, extra: str = "") -> Path:
@@ -117,6 +124,24 @@ def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """``cellgate demo`` exactly as the README's quick start runs it, on a free port."""
+    server = start_process(
+        cellgate("demo", "--dir", str(tmp_path / "demo"), "--port", str(free_port())),
+        ready="Press Ctrl+C",
+    )
+    yield server
+    server.stop()
+
+
+def demo_login(server: LiveServer) -> tuple[str, str]:
+    """The admin name and password the demo printed."""
+    line = next(line for line in server.output if "Log in as:" in line)
+    username, password = line.split(":", 1)[1].split(" / ")
+    return username.strip(), password.strip()
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""``cellgate demo``: everything a new user needs to see Cellgate work, with no setup.
+
+Simulated modems on real pseudo-terminals (so the demo uses the same serial path as
+real dongles), a SQLite database in one folder, and a fresh admin password printed
+on every start: there is never a default password, not even in the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from drivers.sim import Simulator
+from gateway import migrate
+from gateway.config import Config, GatewaySection, ModemSection, WebSection
+from gateway.db import make_engine, make_session_factory
+from gateway.models import Role, User
+from gateway.runtime import run_gateway
+from gateway.users import create_user, generate_password, set_password
+
+DEMO_ADMIN = "admin"
+
+
+def reset_demo_admin(config: Config) -> str:
+    """Create the demo admin or give it a new random password; returns the password."""
+    engine = make_engine(config.database_url)
+    migrate.upgrade(engine)
+    password = generate_password()
+    with make_session_factory(engine).begin() as session:
+        admin = session.scalar(select(User).where(User.username == DEMO_ADMIN))
+        if admin is None:
+            create_user(session, DEMO_ADMIN, password, role=Role.ADMIN, display_name="Demo Admin")
+        else:
+            set_password(admin, password)
+    engine.dispose()
+    return password
+
+
+def run_demo(directory: Path, *, port: int, echo: Callable[[str], None]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    with Simulator(modems=2, vendor=["sim800", "huawei"], latency=1.0, jitter=0.5) as sim:
+        control_host, control_port = sim.serve_control("127.0.0.1", port + 1)
+        config = Config(
+            gateway=GatewaySection(data_dir=str(directory.resolve())),
+            web=WebSection(port=port),
+            modems=tuple(ModemSection(name=m.id, port=m.device) for m in sim.modems),
+        )
+        password = reset_demo_admin(config)
+        engine = make_engine(config.database_url)
+
+        def banner(url: str) -> None:
+            echo("")
+            echo("Cellgate demo is running.")
+            echo(f"  Web UI:      {url}")
+            echo(f"  Log in as:   {DEMO_ADMIN} / {password}")
+            for modem in sim.modems:
+                echo(f"  Modem {modem.id}:  {modem.number} ({modem.vendor}, on {modem.device})")
+            echo(f"  Simulator control API: http://{control_host}:{control_port}/modems")
+            echo(f"  Data:        {config.data_dir}")
+            echo("Press Ctrl+C to stop.")
+
+        run_gateway(config, engine, on_ready=banner)
