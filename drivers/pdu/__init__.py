@@ -1,7 +1,7 @@
 """Cellgate's SMS PDU codec (3GPP TS 23.040, TS 23.038): pure functions, no I/O."""
 
 from drivers.pdu.address import Address
-from drivers.pdu.decode import decode
+from drivers.pdu.decoder import decode
 from drivers.pdu.deliver import Deliver, encode_deliver
 from drivers.pdu.segments import Segments, segments
 from drivers.pdu.status_report import StatusReport, encode_status_report
