@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _alembic_config() -> AlembicConfig:
+def alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -21,7 +21,7 @@ def _alembic_config() -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; safe to run on every start."""
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -33,4 +33,4 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

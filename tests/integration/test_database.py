@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
@@ -79,3 +80,9 @@ def test_times_come_back_aware_in_utc(db_session: Session) -> None:
     loaded = db_session.get(User, user.id)
     assert loaded is not None
     assert loaded.created_at.utcoffset() is not None
+
+
+def test_migrations_form_one_line_of_history() -> None:
+    """Two branches written in parallel must be re-chained, never left as two heads."""
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert len(script.get_heads()) == 1, script.get_heads()
