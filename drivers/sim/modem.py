@@ -219,9 +219,15 @@ class SimulatedModem:
             link.write(data)
 
     def _pump(self) -> None:
-        self._write(self.interpreter.take_output())
-        for effect in self.interpreter.take_effects():
-            self._schedule(effect)
+        """Write the interpreter's output and act on its effects, until it has nothing more."""
+        while True:
+            output = self.interpreter.take_output()
+            effects = self.interpreter.take_effects()
+            if not output and not effects:
+                return
+            self._write(output)
+            for effect in effects:
+                self._schedule(effect)
 
     def _schedule(self, effect: Effect) -> None:
         generation = self._generation
