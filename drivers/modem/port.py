@@ -1,0 +1,238 @@
+"""One serial port: a reader thread that owns reading, and a lock that owns writing.
+
+Follows pyserial's ``threaded.ReaderThread``: the reader does ``read(in_waiting or 1)``
+and feeds the sans-I/O :class:`~drivers.at.ATConnection`; responses wake the command
+waiting under the lock, unsolicited lines go to ``on_urc`` (which must only queue them:
+it runs on the reader thread). ``serial.SerialException`` is translated here, once, into
+:class:`~drivers.errors.TransportError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import serial
+
+from drivers.at import ATConnection, FinalResult, InfoLine, Prompt, Unsolicited
+from drivers.at.events import NEED_DATA
+from drivers.errors import CommandTimeout, TransportError, command_error
+
+log = logging.getLogger(__name__)
+
+# How long one read may block, so the reader notices a close without cancel_read support.
+READ_TIMEOUT = 0.2
+# Failures a port raises when it is unplugged or closed underneath a read/write.
+_PORT_ERRORS = (serial.SerialException, OSError, TypeError, AttributeError, ValueError)
+
+
+class Port:
+    """A modem's AT port: open/close, one command in flight, URCs handed off."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        baudrate: int,
+        on_urc: Callable[[Unsolicited], None],
+        on_lost: Callable[[str], None],
+        name: str = "",
+    ) -> None:
+        self.url = url
+        self.name = name or url
+        self._baudrate = baudrate
+        self._on_urc = on_urc
+        self._on_lost = on_lost
+        self._lock = threading.RLock()  # one command (or one send transaction) at a time
+        self._cond = threading.Condition()  # guards the engine and the response queue
+        self._serial: Any = None
+        self._conn = ATConnection()
+        self._responses: deque[InfoLine | FinalResult | Prompt] = deque()
+        self._reader: threading.Thread | None = None
+        self._lost: str | None = None
+        self._stopping = threading.Event()
+        self._dirty = False  # a command timed out: its late answer may still come
+
+    @property
+    def is_open(self) -> bool:
+        return self._serial is not None and self._lost is None
+
+    def open(self) -> None:
+        """Open the URL (device path, ``socket://``, ``rfc2217://``, ``spy://``...)."""
+        try:
+            port = serial.serial_for_url(self.url, baudrate=self._baudrate, timeout=READ_TIMEOUT)
+        except _PORT_ERRORS as exc:
+            raise TransportError(f"{self.name}: cannot open {self.url}: {exc}") from exc
+        with self._cond:
+            self._serial = port
+            self._conn = ATConnection()
+            self._responses.clear()
+            self._lost = None
+            self._dirty = False
+        self._stopping.clear()
+        self._reader = threading.Thread(
+            target=self._read_loop, args=(port,), name=f"at-reader-{self.name}", daemon=True
+        )
+        self._reader.start()
+
+    def close(self) -> None:
+        """Stop the reader and close the port; safe to call twice."""
+        self._stopping.set()
+        port, self._serial = self._serial, None
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join(timeout=2 * READ_TIMEOUT + 1)
+        self._reader = None
+        if port is not None:
+            try:
+                port.close()
+            except _PORT_ERRORS as exc:
+                log.debug("%s: error while closing: %s", self.name, exc)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the port for several commands that must not interleave with others."""
+        with self._lock:
+            yield
+
+    def command(self, command: str, timeout: float) -> list[InfoLine]:
+        """Run one command; its information lines on OK, else raise.
+
+        Raises CommandError (ERROR/+CME/+CMS), CommandTimeout or TransportError.
+        """
+        with self._lock:
+            self._resync_if_dirty()
+            self._start(command)
+            return self._await(command, timeout)
+
+    def submit(self, command: str, pdu: str, timeout: float) -> list[InfoLine]:
+        """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction."""
+        with self._lock:
+            self._resync_if_dirty()
+            self._start(command)
+            self._await(command, timeout, until_prompt=True)
+            with self._cond:
+                data = self._conn.send_pdu(pdu)
+            self._write(data)
+            return self._await(command, timeout)
+
+    def resync(self, attempts: int = 3, timeout: float = 1.0, *, wait: bool = True) -> bool:
+        """Leave any prompt (ESC) and send ``AT`` until the modem answers ``OK``.
+
+        With ``wait=False`` a port busy with another command counts as answering.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return True
+        try:
+            for _ in range(attempts):
+                with self._cond:
+                    self._responses.clear()
+                    escape = self._conn.cancel()
+                self._write(escape)
+                try:
+                    self._start("AT")
+                    self._await("AT", timeout)
+                except CommandTimeout:
+                    continue
+                except TransportError:
+                    raise
+                except Exception as exc:  # an ERROR answer still proves it is alive
+                    log.debug("%s: resync answered %s", self.name, exc)
+                self._dirty = False
+                return True
+            return False
+        finally:
+            self._lock.release()
+
+    def write_raw(self, data: bytes) -> None:
+        """Bytes that are not a command (a reset poke): nothing waits for an answer."""
+        with self._lock:
+            self._write(data)
+
+    def _resync_if_dirty(self) -> None:
+        if self._dirty and not self.resync():
+            raise CommandTimeout("AT", 1.0)
+
+    def _start(self, command: str) -> None:
+        with self._cond:
+            self._check_open()
+            self._responses.clear()
+            data = self._conn.send(command)
+        self._write(data)
+
+    def _await(self, command: str, timeout: float, *, until_prompt: bool = False) -> list[InfoLine]:
+        deadline = time.monotonic() + timeout
+        infos: list[InfoLine] = []
+        with self._cond:
+            while True:
+                while self._responses:
+                    event = self._responses.popleft()
+                    if isinstance(event, InfoLine):
+                        infos.append(event)
+                    elif isinstance(event, FinalResult):
+                        if event.ok and not until_prompt:
+                            return infos
+                        if event.ok:
+                            raise TransportError(f"{self.name}: {command!r} ended without a prompt")
+                        raise command_error(command, event.kind, event.code, event.text)
+                    elif until_prompt:
+                        return infos
+                self._check_open()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._dirty = True
+                    raise CommandTimeout(command, timeout)
+                self._cond.wait(remaining)
+
+    def _check_open(self) -> None:
+        if self._lost is not None:
+            raise TransportError(f"{self.name}: port lost: {self._lost}")
+        if self._serial is None:
+            raise TransportError(f"{self.name}: port is not open")
+
+    def _write(self, data: bytes) -> None:
+        port = self._serial
+        if port is None:
+            raise TransportError(f"{self.name}: port is not open")
+        try:
+            port.write(data)
+        except _PORT_ERRORS as exc:
+            self._mark_lost(f"write failed: {exc}")
+            raise TransportError(f"{self.name}: write failed: {exc}") from exc
+
+    def _read_loop(self, port: Any) -> None:
+        while not self._stopping.is_set():
+            try:
+                data = port.read(port.in_waiting or 1)
+            except _PORT_ERRORS as exc:
+                if not self._stopping.is_set():
+                    self._mark_lost(f"read failed: {exc}")
+                return
+            if data:
+                self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        urcs: list[Unsolicited] = []
+        with self._cond:
+            self._conn.receive_data(data)
+            while (event := self._conn.next_event()) is not NEED_DATA:
+                if isinstance(event, Unsolicited):
+                    urcs.append(event)
+                else:
+                    self._responses.append(event)
+            self._cond.notify_all()
+        for urc in urcs:
+            self._on_urc(urc)
+
+    def _mark_lost(self, reason: str) -> None:
+        with self._cond:
+            first = self._lost is None
+            self._lost = reason
+            self._cond.notify_all()
+        if first:
+            log.warning("%s: %s", self.name, reason)
+            self._on_lost(reason)
