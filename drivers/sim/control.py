@@ -42,7 +42,7 @@ class ControlServer:
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sim-control", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="sim-control", daemon=True
         )
         self._thread.start()
 
