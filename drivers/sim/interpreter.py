@@ -17,7 +17,7 @@ from enum import Enum, auto
 from drivers.sim.atline import Command, LineSyntaxError, split_line
 from drivers.sim.identity import Identity
 from drivers.sim.result_codes import ERROR, OK, Final
-from drivers.sim.state import Faults, PinState, Settings, SimCard
+from drivers.sim.state import Faults, Settings, SimCard
 from drivers.sim.vendors import Personality
 
 CTRL_Z = 0x1A
@@ -285,10 +285,6 @@ class Interpreter:
         else:
             self._out += data
 
-    def raw(self, data: bytes) -> None:
-        """Bytes that bypass all formatting (line noise)."""
-        self._out += data
-
     # -- power ----------------------------------------------------------------------
 
     @property
@@ -332,10 +328,6 @@ class Interpreter:
     @property
     def rssi(self) -> int:
         return self.signal if self.registered else 99
-
-    @property
-    def sim_ready(self) -> bool:
-        return self.sim.pin_state is PinState.READY
 
     @property
     def registration_stat(self) -> int:

@@ -46,10 +46,6 @@ class PtyLink:
         self._thread = threading.Thread(target=self._run, name=f"pty-{path.name}", daemon=True)
         self._thread.start()
 
-    @property
-    def tty(self) -> str:
-        return os.ttyname(self._slave)
-
     def write(self, data: bytes) -> None:
         """Write what fits; like a modem without flow control, drop the rest."""
         with self._write_lock:
