@@ -81,16 +81,25 @@ class Dispatcher:
 
     def __init__(self, on_event: Callable[[events.Event], None] | None, name: str) -> None:
         self._on_event = on_event
+        self._name = name
         self._queue: queue.Queue[object] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name=f"modem-events-{name}", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name=f"modem-events-{self._name}", daemon=True
+            )
+            self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Deliver what is queued, then end the thread."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
         self._queue.put(_STOP)
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        if thread is not threading.current_thread():
+            thread.join(timeout)
 
     def put(self, item: Unsolicited | events.Event) -> None:
         """Queue a raw URC or a driver event; never blocks, safe from any thread."""

@@ -263,6 +263,8 @@ class Modem:
             finally:
                 self._ussd_waiter = None
         fields = answer.fields
+        if fields and fields[0] == "1":
+            self._try("AT+CUSD=2")  # the network wants a reply we will not send: end it
         if fields and fields[0] == "4":
             raise CommandError(command, 4, "USSD not supported by the network")
         dcs = int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else None

@@ -179,9 +179,11 @@ def choose_cnmi(supported: list[set[int]] | None) -> list[str]:
 def message_header(line: str) -> tuple[int | None, int | None]:
     """(index, stat) from ``+CMGL: <index>,<stat>,...`` or (None, stat) from ``+CMGR:``."""
     fields = fields_of(line)
+    if not fields:
+        return None, None
     if line.upper().startswith("+CMGL"):
         return _int(fields[0]), _int(fields[1]) if len(fields) > 1 else None
-    return None, _int(fields[0]) if fields else None
+    return None, _int(fields[0])
 
 
 def sent_reference(lines: list[str]) -> int | None:
@@ -198,7 +200,7 @@ def pin_state(lines: list[str]) -> str | None:
     for line in lines:
         if line.upper().startswith("+CPIN"):
             fields = fields_of(line)
-            return fields[0].upper() if fields else None
+            return fields[0].upper() or None if fields else None
     return None
 
 
