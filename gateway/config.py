@@ -81,6 +81,12 @@ def positive_float(value: Any) -> float:
     return float(value)
 
 
+def fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValueError(f"expected a number from 0 up to (not including) 1, got {value!r}")
+    return float(value)
+
+
 def tcp_port(value: Any) -> int:
     number = _integer(value)
     if not 1 <= number <= 65535:
@@ -199,6 +205,11 @@ class ModemSection:
         "/dev/serial/by-id/usb-HUAWEI_Technology_HUAWEI_Mobile-if00-port0",
     )
     baudrate: int = option(115200, "Serial speed (USB dongles ignore it).", positive_int)
+    driver: str = option(
+        "serial",
+        "How to talk to it: serial, or a module path holding a class Driver (test doubles).",
+        string,
+    )
     pin: str = option("", "SIM PIN, when the SIM asks for one.", pin)
     rate_per_minute: int = option(
         6, "Messages this SIM may send per minute (carriers block bulk-like senders).", positive_int
@@ -210,6 +221,51 @@ class ModemSection:
 
 
 @dataclass(frozen=True)
+class QueueSection:
+    node: str = option(
+        "",
+        "Name of this gateway node when several share a PostgreSQL database; empty: host name.",
+        string,
+    )
+    max_attempts: int = option(
+        5, "Sends tried per message before a transient error fails it.", positive_int
+    )
+    backoff_seconds: float = option(
+        30.0, "Wait before the first retry; it doubles with each further attempt.", positive_float
+    )
+    backoff_max_seconds: float = option(
+        1800.0, "Longest wait between two attempts.", positive_float
+    )
+    jitter: float = option(
+        0.2,
+        "Random spread of the pause between sends, as a fraction of it (carriers spot robots).",
+        fraction,
+    )
+    cooldown_after_errors: int = option(
+        3, "Errors in a row after which a modem rests while the others carry on.", positive_int
+    )
+    cooldown_seconds: float = option(300.0, "How long such a rest lasts.", positive_float)
+    sticky_takeover_minutes: float = option(
+        10.0,
+        "A reply waits this long for the contact's usual SIM when it is down, then another sends.",
+        positive_float,
+    )
+    report_window_hours: float = option(
+        72.0, "How long after sending a delivery report is still matched.", positive_float
+    )
+    poll_seconds: float = option(
+        2.0,
+        "An idle worker looks for work at least this often (due retries, other nodes' rows).",
+        positive_float,
+    )
+    lease_seconds: float = option(
+        60.0,
+        "A node that has not renewed its lease this long is presumed dead and its sends recovered.",
+        positive_float,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; ``source`` is the file it came from, if any."""
 
@@ -217,6 +273,7 @@ class Config:
     database: DatabaseSection = field(default_factory=DatabaseSection)
     web: WebSection = field(default_factory=WebSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    queue: QueueSection = field(default_factory=QueueSection)
     modems: tuple[ModemSection, ...] = ()
     source: Path | None = None
 
@@ -241,6 +298,7 @@ SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseSection,
     "web": WebSection,
     "logging": LoggingSection,
+    "queue": QueueSection,
 }
 REPEATED_SECTIONS: dict[str, type[Any]] = {"modems": ModemSection}
 
