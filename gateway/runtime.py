@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from gateway.config import Config
 from gateway.db import make_session_factory
-from gateway.server import load_app_factory, serve
+from gateway.server import load_app_factory, serve, stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,12 @@ def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], Non
     """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
     sessions = make_session_factory(engine)
     app = load_app_factory()(config, sessions)
-    try:
-        serve(app, config, on_ready=on_ready)
-    finally:
-        engine.dispose()
-        log.info("stopped")
+    # Handlers go in first: a SIGTERM during start-up must also end in the clean path.
+    with stop_on_signals():
+        try:
+            serve(app, config, on_ready=on_ready)
+        except SystemExit:
+            log.info("interrupted during start-up")
+        finally:
+            engine.dispose()
+            log.info("stopped")

@@ -59,7 +59,7 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def serve(app: WSGIApp, config: Config, *, on_ready: Callable[[str], None]) -> None:
-    """Serve until a signal arrives; ``on_ready`` gets the URL once the port is bound."""
+    """Serve until SystemExit (see :func:`stop_on_signals`); ``on_ready`` gets the bound URL."""
     try:
         server = create_server(
             app,
@@ -72,10 +72,10 @@ def serve(app: WSGIApp, config: Config, *, on_ready: Callable[[str], None]) -> N
         raise ServeError(
             f"cannot listen on {config.web.host}:{config.web.port}: {exc.strerror}"
         ) from None
-    # effective_port differs from the configured one when port 0 asked for any free port.
-    on_ready(f"http://{config.web.host}:{server.effective_port}")
-    with stop_on_signals():
-        try:
-            server.run()
-        except SystemExit:
-            server.close()
+    try:
+        # effective_port differs from the configured one when port 0 asked for any free port.
+        on_ready(f"http://{config.web.host}:{server.effective_port}")
+        server.run()  # returns after SystemExit from stop_on_signals, requests finished
+    finally:
+        server.task_dispatcher.shutdown()
+        server.close()
