@@ -1,0 +1,1 @@
+"""Consent and sending rules: opt-out keywords, quiet hours, frequency caps, the send gate."""

@@ -1,0 +1,1 @@
+"""Inbound SMS: stored first, reassembled, then answered and filed into conversations."""

@@ -1,0 +1,1 @@
+"""Custom keyword rules: a reply such as "C" or "INFO PRICES" triggers configured actions."""
