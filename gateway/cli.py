@@ -15,6 +15,7 @@ import click
 from sqlalchemy import Engine
 
 from gateway import __version__, migrate
+from gateway.backup import backup_sqlite
 from gateway.config import ENV_VAR, Config, ConfigError, load
 from gateway.db import make_engine, make_session_factory
 from gateway.demo import run_demo
@@ -146,6 +147,19 @@ def user_add(ctx: click.Context, username: str, role: str, display_name: str) ->
         except GatewayError as exc:
             fail(str(exc))
     click.echo(f"{role} {username!r} created")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, path: Path) -> None:
+    """Write a consistent copy of the SQLite database to PATH (a file or a folder)."""
+    config = load_config(ctx)
+    try:
+        written = backup_sqlite(config.database_url, path)
+    except GatewayError as exc:
+        fail(str(exc))
+    click.echo(f"backup written to {written}")
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -120,3 +121,26 @@ def test_start_server_helper_reports_the_bound_url(tmp_path: Path) -> None:
         assert server.url.startswith("http://127.0.0.1:")
     finally:
         assert server.stop() == 0
+
+
+def test_backup_copies_the_database_while_it_is_in_use(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    assert live_server.config is not None
+    (tmp_path / "backups").mkdir()
+    result = run("backup", str(tmp_path / "backups"), config=live_server.config)
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "backups" / "cellgate.db"
+    assert result.stdout.strip() == f"backup written to {copy}"
+    with sqlite3.connect(copy) as connection:
+        names = {row[0] for row in connection.execute("SELECT username FROM users")}
+    connection.close()
+    assert names == {"admin"}
+
+
+def test_backup_refuses_postgresql(tmp_path: Path) -> None:
+    config = tmp_path / "pg.toml"
+    config.write_text('[database]\nurl = "postgresql://postgres@127.0.0.1/test"\n')
+    result = run("backup", str(tmp_path / "x.db"), config=config)
+    assert result.returncode == 2
+    assert "use pg_dump" in result.stderr
