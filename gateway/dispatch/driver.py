@@ -1,0 +1,59 @@
+"""Modem drivers as plugins chosen by name in the configuration.
+
+``driver = "serial"`` is :class:`drivers.modem.Modem` on the configured port; any other
+value is a module path whose class ``Driver`` is built as ``Driver(section, on_event=...)``.
+Test doubles are such plugins (tests/drivers_custom/), so the worker under test is the
+real one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Protocol
+
+from drivers.modem import Identity, SendResult, StoredMessage, events
+from drivers.modem import Modem as SerialModem
+from gateway.config import ModemSection
+from gateway.errors import GatewayError
+
+EventCallback = Callable[[events.Event], None]
+
+
+class ModemDriver(Protocol):
+    """What a worker needs from the modem it owns."""
+
+    @property
+    def healthy(self) -> bool: ...
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def identity(self) -> Identity: ...
+
+    def send_sms(self, to: str, text: str) -> SendResult: ...
+
+    def read_message(self, index: int, storage: str | None = None) -> StoredMessage: ...
+
+    def delete_message(self, index: int, storage: str | None = None) -> None: ...
+
+
+def load_driver(section: ModemSection, on_event: EventCallback) -> ModemDriver:
+    if section.driver == "serial":
+        return SerialModem(
+            section.port,
+            pin=section.pin or None,
+            baudrate=section.baudrate,
+            name=section.name,
+            on_event=on_event,
+        )
+    try:
+        module = importlib.import_module(section.driver)
+        factory = module.Driver
+    except (ImportError, AttributeError) as exc:
+        raise GatewayError(
+            f"modem {section.name}: driver {section.driver!r} cannot be loaded: {exc}"
+        ) from None
+    driver: ModemDriver = factory(section, on_event=on_event)
+    return driver

@@ -1,0 +1,367 @@
+"""One worker per modem: it alone talks to its port, and it sends what it may send next.
+
+The loop: handle the modem's events (delivery reports first), make sure the modem is
+usable (open, not cooling down, under its caps), wait for a token, claim the best
+message, send it, record the outcome. Every wait is on an Event with a timeout, woken
+by new work or by the modem's own events; ``run(burst=True)`` does one pass without
+waiting, for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.errors import CommandError, ModemError, RetryClass
+from drivers.modem import events
+from drivers.pdu import StatusReport
+from gateway.config import Config, ModemSection
+from gateway.dispatch.bucket import TokenBucket
+from gateway.dispatch.caps import SendCaps
+from gateway.dispatch.driver import ModemDriver, load_driver
+from gateway.dispatch.health import HealthRecorder, ModemHealth
+from gateway.errors import ValidationError
+from gateway.models import ModemRecord, utcnow
+from gateway.queue import (
+    Backoff,
+    Claim,
+    Report,
+    apply_status_report,
+    claim_next,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    normalise_number,
+    release,
+)
+
+log = logging.getLogger(__name__)
+
+REOPEN_SECONDS = 5.0
+# Handed each event the worker does not handle itself, on the worker's thread (so the
+# handler may read and delete stored messages through the driver).
+EventHandler = Callable[[str, ModemDriver, events.Event], None]
+
+
+class ModemWorker:
+    def __init__(
+        self,
+        section: ModemSection,
+        config: Config,
+        sessions: sessionmaker[Session],
+        *,
+        node: str,
+        clock: Callable[[], datetime] = utcnow,
+        ticker: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        on_event: EventHandler | None = None,
+    ) -> None:
+        self.name = section.name
+        self._config = config
+        self._queue = config.queue
+        self._sessions = sessions
+        self._node = node
+        self._clock = clock
+        self._ticker = ticker  # monotonic seconds, for pacing
+        self._on_event = on_event
+        self._backoff = Backoff.from_config(config.queue)
+        self._bucket = TokenBucket(
+            section.rate_per_minute,
+            jitter=config.queue.jitter,
+            rng=rng or random.Random(),  # noqa: S311 -- pacing jitter, not secrecy
+        )
+        self._caps = SendCaps(
+            section.daily_cap, section.monthly_cap, ZoneInfo(config.gateway.timezone)
+        )
+        self._health = HealthRecorder(section.name, section.daily_cap)
+        self._events: queue.SimpleQueue[events.Event] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._opened = False
+        self._reopen_at = 0.0
+        self._down_reason: str | None = None
+        self._errors_in_row = 0
+        self._cooldown_until: datetime | None = None
+        self.driver: ModemDriver = load_driver(section, self._driver_event)
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self.run, name=f"worker-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the send in progress, then close the modem."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._opened:
+            self.driver.close()
+            self._opened = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def health(self) -> ModemHealth:
+        return self._health.snapshot()
+
+    def _driver_event(self, event: events.Event) -> None:
+        """Runs on the driver's dispatcher thread: hand over to the worker's thread."""
+        self._events.put(event)
+        self._wake.set()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self, *, burst: bool = False, max_messages: int | None = None) -> bool:
+        """Send until stopped (or, with ``burst``, until nothing can be done right now).
+
+        Returns whether anything was sent or handled.
+        """
+        did_work = False
+        sent = 0
+        while not self._stopping.is_set():
+            did_work |= self._handle_events()
+            wait = self._step()
+            if wait is None:
+                did_work = True
+                sent += 1
+                if max_messages is not None and sent >= max_messages:
+                    break
+                continue
+            if burst:
+                break
+            self._wake.wait(wait)
+            self._wake.clear()
+        return did_work
+
+    def _step(self) -> float | None:
+        """Send one message; else return how long to wait before looking again."""
+        now = self._clock()
+        if not self._ensure_open(now):
+            return max(0.0, self._reopen_at - self._ticker())
+        if not self.driver.healthy:
+            self._set_down("modem not answering", now)
+            return self._queue.poll_seconds
+        if self._cooldown_until is not None:
+            if now < self._cooldown_until:
+                return (self._cooldown_until - now).total_seconds()
+            self._cooldown_until = None
+            self._health.update(cooldown_until=None)
+        with self._sessions() as session:
+            self._caps.refresh(session, self.name, now)
+        capped = self._caps.reached()
+        if capped is not None:
+            self._set_down(capped, now)
+            until = (self._caps.resumes_at() - now).total_seconds()
+            return min(self._queue.poll_seconds, max(until, 0.0))
+        self._set_up(now)
+        delay = self._bucket.delay(self._ticker())
+        if delay > 0:
+            return delay
+        with self._sessions() as session:
+            claim = claim_next(
+                session,
+                self.name,
+                now,
+                node=self._node,
+                takeover_after=timedelta(minutes=self._queue.sticky_takeover_minutes),
+            )
+        if claim is None:
+            return self._queue.poll_seconds
+        self._send(claim)
+        return None
+
+    def _send(self, claim: Claim) -> None:
+        started = self._ticker()
+        try:
+            result = self.driver.send_sms(claim.peer, claim.body)
+        except ModemError as exc:
+            self._bucket.take(claim.segments, self._ticker())
+            self._failed(claim, exc)
+            return
+        finished = self._ticker()
+        self._bucket.take(result.parts, finished)
+        with self._sessions() as session:
+            recorded = mark_sent(
+                session,
+                claim.id,
+                modem=self.name,
+                recipient=claim.peer,
+                references=result.references,
+                now=self._clock(),
+            )
+        if not recorded:
+            log.warning(
+                "%s: message %d was taken over while it was being sent", self.name, claim.id
+            )
+        self._caps.add(result.parts)
+        self._errors_in_row = 0
+        self._health.sent(result.parts, finished - started, self._caps.today)
+
+    def _failed(self, claim: Claim, exc: ModemError) -> None:
+        now = self._clock()
+        text = f"{self.name}: {exc}"
+        code = exc.code if isinstance(exc, CommandError) else None
+        with self._sessions() as session:
+            if exc.retry_class is RetryClass.PERMANENT:
+                mark_failed(session, claim.id, error=text, code=code, now=now)
+                self._health.error(text, now, failed=True, retried=False)
+                return
+            if exc.retry_class is RetryClass.MODEM:
+                # The modem could not take it: another one may, at once.
+                release(session, claim.id, error=text)
+                self._health.error(text, now, failed=False, retried=True)
+            else:
+                outcome = mark_retry(
+                    session,
+                    claim.id,
+                    attempts=claim.attempts,
+                    error=text,
+                    code=code,
+                    backoff=self._backoff,
+                    now=now,
+                )
+                self._health.error(
+                    text, now, failed=outcome == "failed", retried=outcome == "retry_wait"
+                )
+        log.info("%s: message %d: %s", self.name, claim.id, exc)
+        self._errors_in_row += 1
+        if self._errors_in_row >= self._queue.cooldown_after_errors:
+            self._errors_in_row = 0
+            self._cooldown_until = now + timedelta(seconds=self._queue.cooldown_seconds)
+            log.warning("%s: %s; resting until %s", self.name, exc, self._cooldown_until)
+            self._health.update(cooldown_until=self._cooldown_until)
+            self._save_record(cooldown_until=self._cooldown_until, last_error=text)
+
+    # -- the modem's state, shared through the modems table ------------------------------
+
+    def _ensure_open(self, now: datetime) -> bool:
+        if self._opened:
+            return True
+        if self._ticker() < self._reopen_at:
+            return False
+        try:
+            self.driver.open()
+            identity = self.driver.identity()
+        except ModemError as exc:
+            self.driver.close()
+            self._reopen_at = self._ticker() + REOPEN_SECONDS
+            self._health.error(f"{self.name}: {exc}", now, failed=False, retried=False)
+            self._set_down(f"cannot open: {exc}", now)
+            return False
+        self._opened = True
+        with self._sessions() as session:
+            record = session.get(ModemRecord, self.name) or ModemRecord(name=self.name)
+            record.node = self._node
+            record.manufacturer = identity.manufacturer
+            record.model = identity.model
+            record.imei = identity.imei
+            record.iccid = identity.iccid
+            record.number = identity.number
+            record.last_seen_at = now
+            session.add(record)
+            session.commit()
+        self._health.update(connected=True)
+        return True
+
+    def _set_down(self, reason: str, now: datetime) -> None:
+        if self._down_reason == reason:
+            return
+        first = self._down_reason is None
+        self._down_reason = reason
+        self._health.update(connected=self._opened and self.driver.healthy, down_reason=reason)
+        log.warning("%s: cannot send: %s", self.name, reason)
+        values: dict[str, object] = {"last_error": reason}
+        if first:
+            values["down_since"] = now
+        self._save_record(**values)
+
+    def _set_up(self, now: datetime) -> None:
+        if self._down_reason is None:
+            return
+        self._down_reason = None
+        self._health.update(connected=True, down_reason=None)
+        log.info("%s: sending again", self.name)
+        self._save_record(down_since=None, last_seen_at=now)
+
+    def _save_record(self, **values: object) -> None:
+        with self._sessions() as session:
+            found = session.execute(
+                update(ModemRecord).where(ModemRecord.name == self.name).values(**values)
+            )
+            if not found.rowcount:  # type: ignore[attr-defined]
+                session.add(ModemRecord(name=self.name, node=self._node, **values))
+            session.commit()
+
+    # -- events --------------------------------------------------------------------------
+
+    def _handle_events(self) -> bool:
+        handled = False
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return handled
+            handled = True
+            try:
+                self._handle(event)
+            except ModemError as exc:
+                log.warning("%s: could not handle %s: %s", self.name, type(event).__name__, exc)
+
+    def _handle(self, event: events.Event) -> None:
+        if isinstance(event, events.IncomingStatusReport):
+            if event.decoded is not None:
+                self._report(event.decoded)
+        elif isinstance(event, events.StatusReportStored):
+            stored = self.driver.read_message(event.index, event.storage)
+            if isinstance(stored.decoded, StatusReport):
+                self._report(stored.decoded)
+            self.driver.delete_message(event.index, event.storage)
+        elif isinstance(event, events.ModemLost):
+            self._set_down(event.reason, self._clock())
+        elif isinstance(event, events.ModemRecovered):
+            self._set_up(self._clock())
+        elif self._on_event is not None:
+            self._on_event(self.name, self.driver, event)
+
+    def _report(self, report: StatusReport) -> None:
+        try:
+            recipient = normalise_number(
+                report.recipient.number, self._config.gateway.default_region
+            )
+        except ValidationError:
+            recipient = report.recipient.number
+        now = self._clock()
+        with self._sessions() as session:
+            matched = apply_status_report(
+                session,
+                Report(
+                    self.name,
+                    report.message_reference,
+                    recipient,
+                    report.status,
+                    report.delivered,
+                    report.final,
+                ),
+                now=now,
+                window=timedelta(hours=self._queue.report_window_hours),
+            )
+        if matched is None:
+            log.info(
+                "%s: status report for reference %d matches no message",
+                self.name,
+                report.message_reference,
+            )

@@ -1,0 +1,216 @@
+"""The dispatcher against simulated modems over real ptys, through the real driver."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.sim import Simulator
+from gateway.config import Config, GatewaySection, ModemSection, QueueSection
+from gateway.dispatch import Dispatcher
+from gateway.models import Kind, Message, MessagePart, utcnow
+from gateway.queue import enqueue
+from gateway.states import MessageState
+
+S = MessageState
+WAIT = 20.0
+
+
+def gateway_config(tmp_path: Path, sim: Simulator, **modem: object) -> Config:
+    return Config(
+        gateway=GatewaySection(data_dir=str(tmp_path / "data")),
+        queue=QueueSection(
+            node="test-node",
+            backoff_seconds=0.05,
+            backoff_max_seconds=0.2,
+            poll_seconds=0.2,
+            cooldown_seconds=0.5,
+        ),
+        modems=tuple(
+            ModemSection(name=m.id, port=m.device, rate_per_minute=60_000, **modem)  # type: ignore[arg-type]
+            for m in sim.modems
+        ),
+    )
+
+
+@pytest.fixture
+def dispatch(
+    sessions: sessionmaker[Session],
+) -> Iterator[Callable[[Config], Dispatcher]]:
+    started: list[Dispatcher] = []
+
+    def start(config: Config) -> Dispatcher:
+        dispatcher = Dispatcher(config, sessions)
+        dispatcher.start()
+        started.append(dispatcher)
+        return dispatcher
+
+    yield start
+    for dispatcher in started:
+        dispatcher.stop()
+
+
+def put(sessions: sessionmaker[Session], count: int, **kwargs: object) -> list[int]:
+    with sessions() as session:
+        return [
+            enqueue(
+                session,
+                f"+1202555{n:04d}",
+                kwargs.pop("body", f"message {n}") if count == 1 else f"message {n}",  # type: ignore[arg-type]
+                region="US",
+                now=utcnow(),
+                **kwargs,  # type: ignore[arg-type]
+            ).id
+            for n in range(count)
+        ]
+
+
+def wait_for_states(
+    sessions: sessionmaker[Session], done: set[MessageState], count: int, timeout: float = WAIT
+) -> dict[str, int]:
+    """Poll the database (this is a test) until ``count`` messages are in ``done`` states."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sessions() as session:
+            states = dict(
+                session.execute(select(Message.state, func.count()).group_by(Message.state)).all()
+            )
+        if sum(n for state, n in states.items() if state in done) >= count:
+            return states
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting; states now {states}")
+        time.sleep(0.05)
+
+
+def test_a_broadcast_goes_out_once_each_over_every_modem(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=3, latency=0.01)
+    dispatcher = dispatch(gateway_config(tmp_path, sim))
+    put(sessions, 30, kind=Kind.MARKETING)
+    sent = sim.wait_sent(30, timeout=WAIT)
+    wait_for_states(sessions, {S.DELIVERED}, 30)
+    assert sorted(m.text for m in sent) == sorted(f"message {n}" for n in range(30))
+    assert set(Counter(m.modem for m in sent)) == {"sim0", "sim1", "sim2"}
+    health = {h.name: h for h in dispatcher.health()}
+    assert sum(h.sent for h in health.values()) == 30
+    assert all(h.connected and h.sent_today == h.sent for h in health.values())
+
+
+def test_an_unplugged_modem_leaves_its_share_to_the_others(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=3, latency=0.02)
+    dispatch(gateway_config(tmp_path, sim))
+    put(sessions, 60, kind=Kind.MARKETING)
+    sim.wait_sent(10, timeout=WAIT)
+    sim.modem("sim1").fault("unplug")
+    states = wait_for_states(sessions, {S.SENT, S.DELIVERED}, 60)
+    assert states.get(S.FAILED, 0) == 0
+    texts = Counter(m.text for m in sim.sent)
+    assert texts == Counter(f"message {n}" for n in range(60))
+
+
+def test_a_transient_error_is_retried(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=1)
+    sim.modems[0].fault("cms_error", code=500, count=1)
+    dispatch(gateway_config(tmp_path, sim))
+    [message_id] = put(sessions, 1)
+    wait_for_states(sessions, {S.DELIVERED}, 1)
+    with sessions() as session:
+        message = session.get_one(Message, message_id)
+        assert (message.attempts, message.error_code) == (2, 500)
+    assert [m.text for m in sim.sent] == ["message 0"]
+
+
+def test_a_permanent_error_fails_the_message_with_the_modem_error(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=1)
+    sim.modems[0].fault("cms_error", code=21, count=1)
+    dispatch(gateway_config(tmp_path, sim))
+    [message_id] = put(sessions, 1)
+    wait_for_states(sessions, {S.FAILED}, 1)
+    with sessions() as session:
+        message = session.get_one(Message, message_id)
+        assert (message.attempts, message.error_code) == (1, 21)
+        assert "+CMS ERROR 21" in (message.last_error or "")
+    assert sim.sent == []
+
+
+def test_a_multipart_message_is_delivered_when_every_part_is_reported(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=1)
+    dispatch(gateway_config(tmp_path, sim))
+    body = "long " * 100
+    [message_id] = put(sessions, 1, body=body)
+    wait_for_states(sessions, {S.DELIVERED}, 1)
+    [sent] = sim.sent
+    assert (sent.text, sent.parts) == (body, 4)
+    with sessions() as session:
+        parts = session.scalars(
+            select(MessagePart).where(MessagePart.message_id == message_id)
+        ).all()
+        assert [p.reference for p in sorted(parts, key=lambda p: p.part)] == list(sent.references)
+        assert all(p.delivered_at and p.status == 0 for p in parts)
+
+
+def test_a_reply_goes_out_on_the_sim_the_contact_last_used(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    sim = simulator(modems=3)
+    dispatch(gateway_config(tmp_path, sim))
+    put(sessions, 1)
+    [first] = sim.wait_sent(1, timeout=WAIT)
+    wait_for_states(sessions, {S.SENT, S.DELIVERED}, 1)
+    put(sessions, 1, body="reply", kind=Kind.CONVERSATION)
+    wait_for_states(sessions, {S.SENT, S.DELIVERED}, 2)
+    assert [m.modem for m in sim.sent] == [first.modem, first.modem]
+
+
+@pytest.mark.parametrize("cap", [2])
+def test_a_sim_stops_at_its_daily_cap_and_the_others_carry_on(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+    cap: int,
+) -> None:
+    sim = simulator(modems=2)
+    config = gateway_config(tmp_path, sim)
+    capped = replace(config.modems[0], daily_cap=cap)
+    dispatcher = dispatch(replace(config, modems=(capped, config.modems[1])))
+    put(sessions, 12)
+    wait_for_states(sessions, {S.SENT, S.DELIVERED}, 12)
+    by_modem = Counter(m.modem for m in sim.sent)
+    assert by_modem["sim0"] == cap
+    assert by_modem["sim1"] == 12 - cap
+    assert dispatcher.health()[0].down_reason == f"daily cap of {cap} SMS reached"
