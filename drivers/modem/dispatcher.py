@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from drivers.at import Unsolicited
+from drivers.at import Unsolicited, final_result
 from drivers.errors import PduError
 from drivers.modem import events
 from drivers.pdu import Deliver, StatusReport, decode
@@ -54,8 +54,8 @@ def translate(urc: Unsolicited) -> events.Event | None:
         return events.Ring()
     if urc.kind == "+CLIP":
         return events.Ring(fields[0] if fields and fields[0] else None)
-    if urc.known and urc.kind in _IGNORED:
-        log.debug("ignored unsolicited %r", urc.line)
+    if (urc.known and urc.kind in _IGNORED) or final_result(urc.line) is not None:
+        log.debug("ignored unsolicited %r", urc.line)  # noise, or a late answer's result
         return None
     log.info("unknown unsolicited line %r", urc.line)
     return events.UnknownUnsolicited(urc.line)

@@ -293,8 +293,9 @@ class Modem:
 
     def _initialise(self) -> None:
         """The init sequence; also run after every recovery."""
-        if not self._port.resync(attempts=5, timeout=1.0):
-            raise CommandTimeout("AT", 1.0)
+        probe = min(1.0, self.command_timeout)
+        if not self._port.resync(attempts=5, timeout=probe):
+            raise CommandTimeout("AT", probe)
         self._try("ATE0")
         self._try("AT+CMEE=1")
         manufacturer = responses.identity_value(self._optional("AT+CGMI", "AT+GMI"))
@@ -324,7 +325,7 @@ class Modem:
             self._closed.wait(0.5)
 
     def _pin_state(self) -> str | None:
-        timeout = self.command_timeout if self.profile.cpin_has_ok else 2.0
+        timeout = self.command_timeout if self.profile.cpin_has_ok else self._probe_timeout
         try:
             lines = self._until_ready("AT+CPIN?", timeout)
         except CommandTimeout:

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # How long one read may block, so the reader notices a close without cancel_read support.
 READ_TIMEOUT = 0.2
+# Silence that ends the wait for a late answer after a timeout (see ``Port._drain``).
+QUIET = 0.2
 # Failures a port raises when it is unplugged or closed underneath a read/write.
 _PORT_ERRORS = (serial.SerialException, OSError, TypeError, AttributeError, ValueError)
 
@@ -57,6 +59,7 @@ class Port:
         self._lost: str | None = None
         self._stopping = threading.Event()
         self._dirty = False  # a command timed out: its late answer may still come
+        self._last_rx = 0.0  # monotonic time of the last bytes read
 
     @property
     def is_open(self) -> bool:
@@ -130,9 +133,9 @@ class Port:
         try:
             for _ in range(attempts):
                 with self._cond:
-                    self._responses.clear()
                     escape = self._conn.cancel()
                 self._write(escape)
+                self._drain(timeout)
                 try:
                     self._start("AT")
                     self._await("AT", timeout)
@@ -147,6 +150,22 @@ class Port:
             return False
         finally:
             self._lock.release()
+
+    def _drain(self, limit: float) -> None:
+        """Let a late answer to an abandoned command arrive and drop it.
+
+        Waits until the line has been quiet for ``QUIET`` seconds (at most ``limit``), so
+        the late ``OK`` of a timed-out command is not taken for the probe's answer.
+        """
+        deadline = time.monotonic() + limit
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                quiet_until = self._last_rx + QUIET
+                if now >= quiet_until or now >= deadline:
+                    break
+                self._cond.wait(min(quiet_until, deadline) - now)
+            self._responses.clear()
 
     def write_raw(self, data: bytes) -> None:
         """Bytes that are not a command (a reset poke): nothing waits for an answer."""
@@ -218,6 +237,7 @@ class Port:
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
         with self._cond:
+            self._last_rx = time.monotonic()
             self._conn.receive_data(data)
             while (event := self._conn.next_event()) is not NEED_DATA:
                 if isinstance(event, Unsolicited):

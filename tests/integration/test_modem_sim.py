@@ -275,6 +275,17 @@ def test_pin_locked_sim_without_a_pin_refuses_to_open(
         assert unlocked.signal().rssi >= 0
 
 
+def test_spy_url_logs_the_traffic(
+    simulator: Callable[..., Simulator],
+    connect: Callable[..., Modem],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sim = simulator()
+    modem = connect(f"spy://{sim.modems[0].device}")
+    assert modem.signal().rssi >= 0
+    assert "41 54 2B 43 53 51" in capsys.readouterr().err  # "AT+CSQ" in the hex dump
+
+
 def test_sim_url_handler_drives_the_same_driver(
     simulator: Callable[..., Simulator], connect: Callable[..., Modem]
 ) -> None:

@@ -39,6 +39,8 @@ def urc(wire: str) -> Unsolicited:
         ("SMS Ready", None),
         ('+QIND: "SMS DONE"', None),
         ("HELLO", events.UnknownUnsolicited("HELLO")),
+        ("OK", None),
+        ("+CMS ERROR: 500", None),
         ('+CMTI: "SM",x', events.UnknownUnsolicited('+CMTI: "SM",x')),
         ("+CDS: 6,20", events.UnknownUnsolicited("+CDS: 6,20")),
     ],
