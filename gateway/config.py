@@ -14,11 +14,16 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+
+from gateway.autoreply.business_hours import WEEKDAYS
+from gateway.compliance.keywords import HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
+from gateway.compliance.quiet_hours import parse_window
 
 ENV_VAR = "CELLGATE_CONFIG"
 
@@ -131,6 +136,45 @@ def modem_name(value: Any) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", name):
         raise ValueError("use 1-32 letters, digits, '.', '_' or '-'")
     return name
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError("expected a list of non-empty strings")
+    return tuple(value)
+
+
+def time_window(value: Any) -> str:
+    text = string(value)
+    parse_window(text)
+    return text
+
+
+def _labelled_windows(value: Any, labels: Callable[[str], bool], what: str) -> tuple[str, ...]:
+    entries = string_list(value)
+    for entry in entries:
+        label, _, window = entry.partition("=")
+        if not labels(label.strip()):
+            raise ValueError(f"{entry!r}: unknown {what} {label.strip()!r}")
+        parse_window(window)
+    return entries
+
+
+def region_windows(value: Any) -> tuple[str, ...]:
+    return _labelled_windows(
+        value, lambda label: label.upper() in phonenumbers.SUPPORTED_REGIONS, "region"
+    )
+
+
+def weekday_windows(value: Any) -> tuple[str, ...]:
+    return _labelled_windows(value, lambda label: label.lower() in WEEKDAYS, "weekday")
+
+
+def dates(value: Any) -> tuple[str, ...]:
+    entries = string_list(value)
+    for entry in entries:
+        date.fromisoformat(entry)
+    return entries
 
 
 def pin(value: Any) -> str:
@@ -266,6 +310,139 @@ class QueueSection:
 
 
 @dataclass(frozen=True)
+class ApiSection:
+    rate_per_minute: int = option(
+        120, "Requests each API key may make per minute (per node); more get 429.", positive_int
+    )
+    burst: int = option(
+        30,
+        "Requests a key may make in a quick burst before the per-minute rate applies.",
+        positive_int,
+    )
+    max_body_bytes: int = option(
+        65536, "Largest request body the API accepts; larger ones get 413.", positive_int
+    )
+    idempotency_hours: float = option(
+        24.0, "How long the answer to a request with an Idempotency-Key is kept.", positive_float
+    )
+
+
+@dataclass(frozen=True)
+class WebhooksSection:
+    timeout_seconds: float = option(
+        10.0, "How long a receiver has to answer one delivery.", positive_float
+    )
+    max_attempts: int = option(
+        15, "Deliveries tried per event before it is marked failed.", positive_int
+    )
+    backoff_seconds: float = option(
+        30.0, "Wait before the first retry; it doubles with each further attempt.", positive_float
+    )
+    backoff_max_seconds: float = option(
+        3600.0, "Longest wait between two attempts.", positive_float
+    )
+    poll_seconds: float = option(
+        30.0,
+        "The delivery thread looks for due retries (and other nodes' events) this often.",
+        positive_float,
+    )
+
+
+@dataclass(frozen=True)
+class ComplianceSection:
+    opt_out_keywords: tuple[str, ...] = option(
+        OPT_OUT_KEYWORDS,
+        "Replies that opt a contact out (any case, spaces or punctuation). Add languages "
+        "(ARRET, ALTO); drop CANCEL if customers answer appointments with it.",
+        string_list,
+    )
+    opt_in_keywords: tuple[str, ...] = option(
+        OPT_IN_KEYWORDS, "Replies that opt a contact back in.", string_list
+    )
+    help_keywords: tuple[str, ...] = option(
+        HELP_KEYWORDS, "Replies answered with help_reply.", string_list
+    )
+    natural_language_opt_out: bool = option(
+        True,
+        'Also treat plain revocations ("stop texting me", "please unsubscribe me") as opt-outs.',
+        boolean,
+    )
+    opt_out_reply: str = option(
+        "You are unsubscribed and will get no more messages from us. Reply START to resubscribe.",
+        "The one confirmation an opted-out contact gets.",
+        string,
+    )
+    opt_in_reply: str = option(
+        "You are subscribed again. Reply STOP to unsubscribe, HELP for help.",
+        "The answer to START after an opt-out.",
+        string,
+    )
+    help_reply: str = option(
+        "Reply STOP to unsubscribe, START to subscribe again. Msg & data rates may apply.",
+        "The answer to HELP: who you are and how to stop.",
+        string,
+    )
+    quiet_hours: str = option(
+        "08:00-21:00",
+        "When marketing may reach a contact, in their local time; later sends wait for it.",
+        time_window,
+    )
+    quiet_hours_regions: tuple[str, ...] = option(
+        (),
+        'Other windows by recipient region, e.g. ["FR=08:00-20:00", "GB=09:00-20:00"].',
+        region_windows,
+    )
+    marketing_cap: int = option(
+        3, "Marketing messages per contact per cap window; 0 means no cap.", non_negative_int
+    )
+    marketing_cap_hours: float = option(24.0, "The frequency cap's window.", positive_float)
+
+
+@dataclass(frozen=True)
+class AutoreplySection:
+    enabled: bool = option(False, "Answer messages that arrive outside business hours.", boolean)
+    text: str = option(
+        "Thanks for your message. We are closed right now and will reply when we open.",
+        "The out-of-hours answer; sent at most once per contact per closed period.",
+        string,
+    )
+    hours: tuple[str, ...] = option(
+        (
+            "mon=09:00-17:00",
+            "tue=09:00-17:00",
+            "wed=09:00-17:00",
+            "thu=09:00-17:00",
+            "fri=09:00-17:00",
+        ),
+        "Opening hours per weekday in gateway.timezone; days not listed are closed.",
+        weekday_windows,
+    )
+    holidays: tuple[str, ...] = option(
+        (), 'Days closed all day, e.g. ["2026-12-25", "2027-01-01"].', dates
+    )
+
+
+@dataclass(frozen=True)
+class InboundSection:
+    multipart_timeout_minutes: float = option(
+        10.0,
+        "How long the parts of a long message wait for the rest before it is stored as is.",
+        positive_float,
+    )
+    sweep_seconds: float = option(
+        60.0,
+        "How often each SIM is listed (AT+CMGL) for messages whose notification was lost.",
+        positive_float,
+    )
+    claim_minutes: float = option(
+        5.0, "How long an agent's claim on a conversation lasts while they reply.", positive_float
+    )
+    round_robin: bool = option(
+        False, "Assign each new conversation to the next active agent in turn.", boolean
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; ``source`` is the file it came from, if any."""
 
@@ -274,6 +451,11 @@ class Config:
     web: WebSection = field(default_factory=WebSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     queue: QueueSection = field(default_factory=QueueSection)
+    api: ApiSection = field(default_factory=ApiSection)
+    webhooks: WebhooksSection = field(default_factory=WebhooksSection)
+    compliance: ComplianceSection = field(default_factory=ComplianceSection)
+    autoreply: AutoreplySection = field(default_factory=AutoreplySection)
+    inbound: InboundSection = field(default_factory=InboundSection)
     modems: tuple[ModemSection, ...] = ()
     source: Path | None = None
 
@@ -299,6 +481,11 @@ SECTIONS: dict[str, type[Any]] = {
     "web": WebSection,
     "logging": LoggingSection,
     "queue": QueueSection,
+    "api": ApiSection,
+    "webhooks": WebhooksSection,
+    "compliance": ComplianceSection,
+    "autoreply": AutoreplySection,
+    "inbound": InboundSection,
 }
 REPEATED_SECTIONS: dict[str, type[Any]] = {"modems": ModemSection}
 
@@ -376,6 +563,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return str(value)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import __version__
 from gateway.config import Config
 from gateway.secret_key import load_or_create
-from web import auth, dashboard, db, security
+from web import api, auth, dashboard, db, security
 
 
 def create_app(config: Config, sessions: sessionmaker[Session]) -> Flask:
@@ -33,6 +33,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> Flask:
     security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    api.init_app(app)
 
     @app.get("/health")
     def health() -> dict[str, str]:

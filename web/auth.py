@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 
 from gateway.models import User, utcnow
 from gateway.users import authenticate
+from web.api import is_api_path
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -74,6 +75,9 @@ def _throttle() -> LoginThrottle:
 @bp.before_app_request
 def load_user() -> Response | None:
     g.user = None
+    # The REST API authenticates each request by API key itself (web/api/keys.py).
+    if is_api_path(request.path):
+        return None
     user_id = session.get("user_id")
     if user_id is not None:
         user = get_session().get(User, user_id)
