@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from gateway.config import Config
 from gateway.db import make_session_factory
+from gateway.dispatch import Dispatcher
 from gateway.server import load_app_factory, serve, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -18,12 +19,15 @@ def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], Non
     """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
     sessions = make_session_factory(engine)
     app = load_app_factory()(config, sessions)
+    dispatcher = Dispatcher(config, sessions)
     # Handlers go in first: a SIGTERM during start-up must also end in the clean path.
     with stop_on_signals():
         try:
+            dispatcher.start()
             serve(app, config, on_ready=on_ready)
         except SystemExit:
             log.info("interrupted during start-up")
         finally:
+            dispatcher.stop()
             engine.dispose()
             log.info("stopped")

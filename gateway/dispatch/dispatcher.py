@@ -74,7 +74,8 @@ class Dispatcher:
 
     def stop(self) -> None:
         """Let every send in progress finish, close the modems, give up the lease."""
-        self._scheduler.shutdown(wait=True)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
