@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from drivers.errors import CommandTimeout, PinRequiredError, TransportError
+from drivers.errors import (
+    ATProtocolError,
+    CmsError,
+    CommandError,
+    CommandTimeout,
+    PinRequiredError,
+    TransportError,
+)
 from drivers.modem import Modem, events
 
 Reply = str | Callable[[str], str] | None
@@ -45,6 +52,7 @@ class ScriptedModem:
         self.echo = echo
         self.wire: list[str] = []
         self.references = 0
+        self.hung = False  # ignore everything but a reset command
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
@@ -81,6 +89,9 @@ class ScriptedModem:
         if not line:
             return
         self.wire.append(line)
+        if self.hung:
+            self.hung = line != "AT+CFUN=1,1"
+            return
         if self.echo:
             self.push(line + "\r")
         if line.startswith("AT+CMGS="):
@@ -351,3 +362,76 @@ def test_send_without_final_result_is_outcome_unknown(script: Any, modem_for: An
     with pytest.raises(CommandTimeout):
         modem.send_sms("+447700900123", "did it go?")
     assert modem.signal().rssi == 20
+
+
+def test_modem_that_stops_answering_is_reset_and_reinitialised(script: Any, modem_for: Any) -> None:
+    peer = script()
+    log = EventLog()
+    modem = modem_for(peer, on_event=log, command_timeout=0.3, reconnect_interval=0.1)
+    peer.hung = True
+    with pytest.raises(CommandTimeout):
+        modem.signal()
+    log.wait_for_count(events.ModemLost, 1)
+    log.wait_for_count(events.ModemRecovered, 1)
+    assert "AT+CFUN=1,1" in peer.wire
+    assert peer.wire[-1].startswith("AT+CNMI=")  # re-initialised after the reset
+    assert modem.signal().rssi == 20
+
+
+def test_health_check_notices_a_silent_modem_between_commands(script: Any, modem_for: Any) -> None:
+    peer = script()
+    log = EventLog()
+    modem_for(peer, on_event=log, command_timeout=0.3, health_interval=0.2, reconnect_interval=0.1)
+    peer.hung = True
+    assert log.wait_for_count(events.ModemLost, 1) == [events.ModemLost("modem stopped answering")]
+    log.wait_for_count(events.ModemRecovered, 1)
+
+
+def test_sms_setup_retries_while_the_sim_is_busy(script: Any, modem_for: Any) -> None:
+    answers = iter(["\r\n+CMS ERROR: 314\r\n", "\r\n+CME ERROR: 14\r\n", ok()])
+    peer = script({"AT+CMGF=0": lambda _: next(answers)})
+    modem_for(peer)
+    assert peer.wire.count("AT+CMGF=0") == 3
+
+
+def test_pin_error_during_a_command_says_pin_required(script: Any, modem_for: Any) -> None:
+    peer = script()
+    modem = modem_for(peer)
+    peer.replies["AT+CSQ"] = "\r\n+CME ERROR: 11\r\n"
+    with pytest.raises(PinRequiredError, match="SIM PIN"):
+        modem.signal()
+
+
+def test_registration_falls_back_to_eps(script: Any, modem_for: Any) -> None:
+    peer = script(
+        {
+            "AT+CREG?": ok("+CREG: 0,0"),
+            "AT+CEREG?": ok("+CEREG: 0,5"),
+            "AT+COPS?": ok('+COPS: 0,0,"Roamer",7'),
+        }
+    )
+    registration = modem_for(peer).registration()
+    assert (registration.registered, registration.roaming, registration.operator) == (
+        True,
+        True,
+        "Roamer",
+    )
+
+
+def test_send_answered_without_reference_is_a_protocol_error(script: Any, modem_for: Any) -> None:
+    peer = script({"PDU": ok()})
+    with pytest.raises(ATProtocolError):
+        modem_for(peer).send_sms("+447700900123", "where is my reference")
+
+
+def test_read_of_an_empty_slot_answered_with_bare_ok(script: Any, modem_for: Any) -> None:
+    peer = script({"AT+CMGR=4": ok()})
+    with pytest.raises(CmsError) as error:
+        modem_for(peer).read_message(4)
+    assert error.value.code == 321
+
+
+def test_ussd_not_supported_by_the_network(script: Any, modem_for: Any) -> None:
+    peer = script({'AT+CUSD=1,"*100#",15': "\r\nOK\r\n+CUSD: 4\r\n"})
+    with pytest.raises(CommandError, match="USSD not supported"):
+        modem_for(peer).ussd("*100#", timeout=2.0)
