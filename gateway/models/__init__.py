@@ -2,7 +2,12 @@
 
 from gateway.models.apikey import ApiKey
 from gateway.models.base import Base, utcnow
+from gateway.models.consent import ConsentAction, ConsentChannel, ConsentEvent
+from gateway.models.contact import Contact, NumberKind, Suppression
+from gateway.models.conversation import Conversation, ConversationStatus, Note
 from gateway.models.idempotency import IdempotencyRecord
+from gateway.models.inbound import AutoReplyLog, InboundPart, MessageMeta
+from gateway.models.keyword_rule import KeywordRule
 from gateway.models.message import PRIORITY, Direction, Kind, Message, MessagePart
 from gateway.models.modem import ModemRecord, Node
 from gateway.models.user import Role, User
@@ -16,16 +21,29 @@ from gateway.models.webhook import (
 __all__ = [
     "PRIORITY",
     "ApiKey",
+    "AutoReplyLog",
     "Base",
+    "ConsentAction",
+    "ConsentChannel",
+    "ConsentEvent",
+    "Contact",
+    "Conversation",
+    "ConversationStatus",
     "DeliveryState",
     "Direction",
     "IdempotencyRecord",
+    "InboundPart",
+    "KeywordRule",
     "Kind",
     "Message",
+    "MessageMeta",
     "MessagePart",
     "ModemRecord",
     "Node",
+    "Note",
+    "NumberKind",
     "Role",
+    "Suppression",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -1,0 +1,208 @@
+"""The compliance gate every outbound message passes, whatever sent it.
+
+:func:`check` decides one message. :func:`install` makes the decision unavoidable: it
+hooks the session factory so that every outbound :class:`Message` inserted through
+the ORM (API, UI, campaigns, auto-replies, the queue's own ``enqueue``) is checked in
+the flush that stores it and lands ``suppressed`` (reason in ``last_error``) or
+``scheduled`` for the next allowed moment instead of ``queued``. When a contact opts
+out, :func:`suppress_pending` withdraws what is already waiting for them.
+
+Only the opt-out confirmation and the answer to HELP may reach an opted-out number.
+Quiet hours and frequency caps apply to marketing only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway import contacts
+from gateway.compliance.caps import FrequencyCap
+from gateway.compliance.keywords import KeywordSet
+from gateway.compliance.quiet_hours import QuietHours
+from gateway.models import Direction, Kind, Message, utcnow
+from gateway.queue.transitions import guarded_update
+from gateway.states import MessageState
+
+S = MessageState
+
+
+class Purpose(StrEnum):
+    """Why a message is sent, as far as consent rules care."""
+
+    MARKETING = "marketing"
+    TRANSACTIONAL = "transactional"
+    CONVERSATION = "conversation"
+    AUTO_REPLY = "auto_reply"  # out-of-hours answers and keyword-rule replies
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    OPT_IN_CONFIRMATION = "opt_in_confirmation"
+    HELP = "help"
+
+
+# What may still reach a number that opted out.
+EXEMPT_FROM_OPT_OUT = frozenset({Purpose.OPT_OUT_CONFIRMATION, Purpose.HELP})
+
+PURPOSE_OF_KIND: dict[str, Purpose] = {
+    Kind.MARKETING: Purpose.MARKETING,
+    Kind.TRANSACTIONAL: Purpose.TRANSACTIONAL,
+    Kind.CONVERSATION: Purpose.CONVERSATION,
+    Kind.SYSTEM: Purpose.AUTO_REPLY,
+}
+
+# Marketing messages counted against the cap: those that went or may still go.
+COUNTED_STATES = frozenset(
+    {S.SCHEDULED, S.QUEUED, S.SENDING, S.RETRY_WAIT, S.SENT, S.DELIVERED, S.UNKNOWN}
+)
+# Waiting messages an opt-out withdraws.
+WITHDRAWN_STATES = (S.SCHEDULED, S.QUEUED, S.RETRY_WAIT)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    pass
+
+
+@dataclass(frozen=True)
+class Deferred:
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    reason: str
+
+
+Decision = Allowed | Deferred | Suppressed
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configured rules; :func:`gateway.compliance.settings.policy` builds it from config."""
+
+    quiet_hours: QuietHours
+    cap: FrequencyCap
+    keywords: KeywordSet
+    opt_out_reply: str
+    opt_in_reply: str
+    help_reply: str
+
+
+def _marketing_times(session: Session, number: str) -> list[datetime]:
+    moment = func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at)
+    return list(
+        session.scalars(
+            select(moment).where(
+                Message.peer == number,
+                Message.direction == Direction.OUT,
+                Message.kind == Kind.MARKETING,
+                Message.state.in_(COUNTED_STATES),
+            )
+        )
+    )
+
+
+def check(
+    session: Session, number: str, purpose: Purpose, now: datetime, *, policy: Policy
+) -> Decision:
+    """May a message for ``purpose`` go to ``number`` at ``now``?"""
+    if purpose not in EXEMPT_FROM_OPT_OUT:
+        reason = contacts.suppression_reason(session, number)
+        if reason is not None:
+            return Suppressed(reason)
+    if purpose is not Purpose.MARKETING:
+        return Allowed()
+    contact = contacts.find(session, number)
+    override = contact.time_zone if contact is not None else None
+    until = policy.quiet_hours.next_allowed(now, number, override)
+    free = policy.cap.next_free(_marketing_times(session, number), until)
+    if free is not None:
+        return Suppressed(
+            f"frequency cap: {policy.cap.limit} marketing messages per {policy.cap.window}"
+        )
+    if until > now:
+        return Deferred(until, "quiet hours in the recipient's time zone")
+    return Allowed()
+
+
+_PURPOSES = "cellgate.compliance.purposes"
+
+
+def mark_purpose(session: Session, number: str, purpose: Purpose) -> None:
+    """Say why the next message to ``number`` flushed in ``session`` is sent.
+
+    Needed when its kind does not tell: an opt-out confirmation and a HELP answer are
+    both ``system`` messages, like auto-replies, but only they may reach an opted-out
+    number.
+    """
+    session.info.setdefault(_PURPOSES, {})[number] = purpose
+
+
+def apply(session: Session, message: Message, decision: Decision, now: datetime) -> None:
+    """Put a new, unflushed ``message`` in the state ``decision`` asks for."""
+    if isinstance(decision, Suppressed):
+        message.state = S.SUPPRESSED
+        message.last_error = decision.reason
+        message.final_at = now
+    elif isinstance(decision, Deferred):
+        message.state = S.SCHEDULED
+        message.scheduled_at = decision.until
+
+
+def _new_outbound(session: Session) -> Iterable[Message]:
+    for obj in session.new:
+        if (
+            isinstance(obj, Message)
+            and obj.direction == Direction.OUT
+            and obj.state in (S.QUEUED, S.SCHEDULED)
+        ):
+            yield obj
+
+
+def install(sessions: sessionmaker[Session], policy: Policy) -> Callable[[], None]:
+    """Check every outbound message flushed through ``sessions``; returns the uninstaller."""
+
+    def before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        purposes: dict[str, Purpose] = session.info.pop(_PURPOSES, {})
+        for message in _new_outbound(session):
+            purpose = purposes.pop(message.peer, None) or PURPOSE_OF_KIND.get(
+                message.kind, Purpose.TRANSACTIONAL
+            )
+            now = message.created_at or utcnow()
+            at = max(message.scheduled_at or now, now)
+            apply(session, message, check(session, message.peer, purpose, at, policy=policy), now)
+
+    event.listen(sessions, "before_flush", before_flush)
+    return lambda: event.remove(sessions, "before_flush", before_flush)
+
+
+def suppress_pending(session: Session, number: str, now: datetime, reason: str) -> int:
+    """Withdraw every message still waiting to go to ``number`` (not committed).
+
+    A message already ``sending`` is on the wire and cannot be recalled. Returns how
+    many were suppressed.
+    """
+    waiting = session.execute(
+        select(Message.id, Message.state).where(
+            Message.peer == number,
+            Message.direction == Direction.OUT,
+            Message.state.in_(WITHDRAWN_STATES),
+        )
+    ).all()
+    count = 0
+    for message_id, state in waiting:
+        old = S(str(state))
+        if old is S.RETRY_WAIT:
+            # A retry waits outside the queue; it re-enters it to leave it suppressed.
+            if not guarded_update(session, message_id, old, S.QUEUED):
+                continue
+            old = S.QUEUED
+        if guarded_update(session, message_id, old, S.SUPPRESSED, last_error=reason, final_at=now):
+            count += 1
+    return count

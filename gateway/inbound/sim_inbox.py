@@ -1,0 +1,111 @@
+"""Taking messages off a modem's SIM: on notification, and by a periodic sweep.
+
+Each message is committed to the database before its SIM copy is deleted, so a crash in
+between costs at most a re-read (which :meth:`Pipeline.store` recognises), never a
+message. The sweep (``AT+CMGL``) catches what notifications missed: modems that drop
++CMTI in a burst, messages that arrived while the gateway was down, and a full SIM,
+which it empties. Status reports and undecodable PDUs are left on the SIM for the send
+worker and for a person respectively.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.modem import StoredMessage, events
+from drivers.pdu import Deliver
+from gateway.inbound.pipeline import InboundSms, Pipeline
+from gateway.models import Message, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class SimStorage(Protocol):
+    """The part of a modem driver the inbox uses (drivers.modem.Modem has it)."""
+
+    def read_message(self, index: int, storage: str | None = None) -> StoredMessage: ...
+
+    def delete_message(self, index: int, storage: str | None = None) -> None: ...
+
+
+class ListableStorage(SimStorage, Protocol):
+    def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]: ...
+
+
+class SimInbox:
+    """Callable as a worker's ``on_event`` handler: ``inbox(modem_name, driver, event)``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        pipeline: Pipeline,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._pipeline = pipeline
+        self._clock = clock
+
+    def __call__(self, modem: str, driver: SimStorage, event: events.Event) -> None:
+        if isinstance(event, events.NewMessageStored):
+            stored = driver.read_message(event.index, event.storage)
+            self.take(modem, driver, stored)
+        elif isinstance(event, events.IncomingPdu):
+            if event.decoded is None:
+                log.warning("%s: undecodable +CMT PDU %s: %s", modem, event.raw_hex, event.error)
+            else:
+                self._receive(modem, event.decoded)
+
+    def sweep(self, modem: str, driver: ListableStorage) -> int:
+        """Store and delete every SMS on the SIM; also finish timed-out and unprocessed ones.
+
+        Returns how many SIM messages were taken.
+        """
+        taken = sum(self.take(modem, driver, stored) for stored in driver.list_messages())
+        now = self._clock()
+        with self._sessions() as session:
+            self._pipeline.expire_parts(session, now)
+            self._pipeline.process_pending(session, now)
+        return taken
+
+    def take(self, modem: str, driver: SimStorage, stored: StoredMessage) -> bool:
+        """Store one SIM message, then delete it from the SIM; ``False`` when left there."""
+        if not isinstance(stored.decoded, Deliver):
+            if stored.decoded is None:
+                log.warning(
+                    "%s: SIM message %d is undecodable: %s", modem, stored.index, stored.error
+                )
+            return False
+        message = self._store(modem, stored.decoded)
+        driver.delete_message(stored.index, stored.storage)
+        if message is not None:
+            self._process(message)
+        return True
+
+    def _store(self, modem: str, deliver: Deliver) -> Message | None:
+        sms = InboundSms.from_deliver(deliver, modem)
+        with self._sessions() as session:
+            return self._pipeline.store(session, sms, self._clock())
+
+    def _process(self, message: Message) -> None:
+        # The message is safe in the database: a failure here is retried by the next
+        # sweep (process_pending), so it must not stop the SIM from being emptied.
+        try:
+            with self._sessions() as session:
+                attached = session.get(Message, message.id)
+                if attached is not None:
+                    self._pipeline.process(session, attached, self._clock())
+        except Exception:
+            log.exception(
+                "processing inbound message %d failed; the next sweep retries", message.id
+            )
+
+    def _receive(self, modem: str, deliver: Deliver) -> None:
+        message = self._store(modem, deliver)
+        if message is not None:
+            self._process(message)
