@@ -16,7 +16,10 @@ from sqlalchemy import Engine
 
 from gateway import __version__, migrate
 from gateway.backup import backup_sqlite
+from gateway.commands.apikey import apikey
 from gateway.commands.send import send
+from gateway.commands.simulate import simulate
+from gateway.commands.webhook import webhook
 from gateway.config import ENV_VAR, Config, ConfigError, load
 from gateway.db import make_engine, make_session_factory
 from gateway.demo import run_demo
@@ -202,3 +205,6 @@ def demo(ctx: click.Context, directory: Path, port: int) -> None:
 
 
 main.add_command(send)
+main.add_command(apikey)
+main.add_command(webhook)
+main.add_command(simulate)

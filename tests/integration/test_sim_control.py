@@ -22,7 +22,6 @@ from drivers.sim import Simulator
 from tests.integration.test_sim_pty import command, read_until
 
 SimulatorFactory = Callable[..., Simulator]
-pytest_plugins = ["tests.plugins.simulator"]
 REPO = Path(__file__).resolve().parents[2]
 CMTI = re.compile(rb"\+CMTI: .*\r\n")
 

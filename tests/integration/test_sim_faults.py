@@ -14,7 +14,6 @@ from drivers.sim import Simulator
 from tests.integration.test_sim_pty import FINAL, command, read_until
 
 SimulatorFactory = Callable[..., Simulator]
-pytest_plugins = ["tests.plugins.simulator"]
 
 PROMPT = re.compile(rb"> $")
 

@@ -16,7 +16,6 @@ import pytest
 from drivers.sim import Simulator
 
 SimulatorFactory = Callable[..., Simulator]
-pytest_plugins = ["tests.plugins.simulator"]
 # The library's reader thread races its own close() (select on a closed fd -> TypeError
 # in that thread); that is its defect, not the simulator's, so it is not a test failure.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

@@ -14,7 +14,6 @@ from drivers.pdu import Deliver, StatusReport, decode, encode_submit
 from drivers.sim import Simulator
 
 SimulatorFactory = Callable[..., Simulator]
-pytest_plugins = ["tests.plugins.simulator"]
 
 FINAL = re.compile(rb"\r\n(OK|ERROR|\+CM[ES] ERROR: [^\r]*|COMMAND NOT SUPPORT)\r\n$")
 

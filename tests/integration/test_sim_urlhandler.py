@@ -12,7 +12,6 @@ from drivers.sim import Simulator
 from tests.integration.test_sim_pty import FINAL, read_until
 
 SimulatorFactory = Callable[..., Simulator]
-pytest_plugins = ["tests.plugins.simulator"]
 
 
 def test_sim_url_talks_to_the_modem(simulator: SimulatorFactory) -> None:
