@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
@@ -26,9 +24,11 @@ from web.db import get_session
 
 SEND_FIELDS = frozenset({"to", "body", "send_at", "modem", "priority"})
 MAX_BODY_CHARACTERS = 1600
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit on PostgreSQL.
+MAX_ID = 2**31 - 1
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+CURSOR = re.compile(r"[0-9]{1,10}")
 
 
 def _config() -> Config:
@@ -77,18 +77,11 @@ def get_message(message_id: int) -> dict[str, Any]:
     return message_payload(message)
 
 
-def encode_cursor(message_id: int) -> str:
-    return base64.urlsafe_b64encode(f"m{message_id}".encode()).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str) -> int:
-    try:
-        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        decoded = ""
-    if not re.fullmatch(r"m[0-9]{1,18}", decoded):
+    """A cursor is the id of the last message of the previous page."""
+    if not CURSOR.fullmatch(cursor) or int(cursor) > MAX_ID:
         raise ValidationError("cursor: use next_cursor from the previous page", field="cursor")
-    return int(decoded[1:])
+    return int(cursor)
 
 
 @bp.get("/messages")
@@ -120,5 +113,5 @@ def list_messages() -> dict[str, Any]:
     more = len(rows) > limit
     return {
         "data": [message_payload(message) for message in page],
-        "next_cursor": encode_cursor(page[-1].id) if more else None,
+        "next_cursor": str(page[-1].id) if more else None,
     }

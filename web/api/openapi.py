@@ -13,7 +13,7 @@ from gateway.models import Direction
 from gateway.states import MessageState
 from web.api.blueprint import PREFIX, bp
 from web.api.errors import CODES
-from web.api.messages import MAX_BODY_CHARACTERS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
+from web.api.messages import CURSOR, MAX_BODY_CHARACTERS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
 
 JSON = "application/json"
 
@@ -263,7 +263,11 @@ DOCUMENT: dict[str, Any] = {
                         },
                         "Page size.",
                     ),
-                    query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+                    query(
+                        "cursor",
+                        {"type": "string", "pattern": f"^{CURSOR.pattern}$"},
+                        "`next_cursor` of the previous page.",
+                    ),
                 ],
                 "responses": {**ok("One page.", "MessagePage"), **errors(422)},
             },
