@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 from gateway.config import Config
 from gateway.db import make_session_factory
 from gateway.dispatch import Dispatcher
+from gateway.events import EventBus
 from gateway.server import load_app_factory, serve, stop_on_signals
+from gateway.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +20,9 @@ log = logging.getLogger(__name__)
 def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], None]) -> None:
     """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
     sessions = make_session_factory(engine)
-    app = load_app_factory()(config, sessions)
+    events = EventBus()
     dispatcher = Dispatcher(config, sessions)
+    app = load_app_factory()(config, sessions, Services(events=events, dispatcher=dispatcher))
     # Handlers go in first: a SIGTERM during start-up must also end in the clean path.
     with stop_on_signals():
         try:

@@ -20,6 +20,7 @@ from waitress import create_server
 
 from gateway.config import Config
 from gateway.errors import GatewayError
+from gateway.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ WSGIApp = Callable[..., Any]
 
 
 class AppFactory(Protocol):
-    def __call__(self, config: Config, sessions: sessionmaker[Session]) -> WSGIApp: ...
+    def __call__(
+        self, config: Config, sessions: sessionmaker[Session], services: Services | None = None
+    ) -> WSGIApp: ...
 
 
 class ServeError(GatewayError):

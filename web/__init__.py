@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import __version__
 from gateway.config import Config
 from gateway.secret_key import load_or_create
+from gateway.services import Services
 from web import api, auth, dashboard, db, security
 
 
-def create_app(config: Config, sessions: sessionmaker[Session]) -> Flask:
+def create_app(
+    config: Config, sessions: sessionmaker[Session], services: Services | None = None
+) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=load_or_create(config.secret_key_path),
@@ -27,6 +30,7 @@ def create_app(config: Config, sessions: sessionmaker[Session]) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["cellgate.config"] = config
+    app.extensions["cellgate.services"] = services or Services()
     app.jinja_env.globals["version"] = __version__
     CSRFProtect(app)
     db.init_app(app, sessions)
