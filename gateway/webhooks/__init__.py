@@ -6,6 +6,7 @@ retries with exponential backoff until the receiver answers 2xx or attempts run 
 """
 
 from gateway.webhooks.events import EVENT_TYPES, TEST_EVENT, EventType, emit, on_events
+from gateway.webhooks.message_status import emit_message_status
 from gateway.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "EventType",
     "emit",
+    "emit_message_status",
     "on_events",
     "sign",
     "verify",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -39,7 +40,7 @@ def auth(key_for: KeyFactory) -> Headers:
     return key_for("send", "read")
 
 
-def send(client: FlaskClient, headers: Headers, **fields: object) -> tuple[int, dict]:  # type: ignore[type-arg]
+def send(client: FlaskClient, headers: Headers, **fields: object) -> tuple[int, Any]:
     response = client.post("/api/v1/messages", json=fields, headers=headers)
     return response.status_code, response.get_json()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import schemathesis
@@ -73,7 +74,7 @@ def test_the_api_conforms_to_its_document(
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[Any]) -> None:
         # Whether a string is a possible phone number, or names a configured modem, is
         # beyond JSON Schema: such schema-valid input is rightly refused with 422.
         case.call_and_validate(headers=auth, excluded_checks=[positive_data_acceptance])
