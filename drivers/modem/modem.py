@@ -259,7 +259,11 @@ class Modem:
                 command = f'AT+CUSD=1,"{code}",15'
                 deadline = time.monotonic() + timeout
                 self._lines(command)
-                answer = self._await_ussd(waiter, command, deadline, timeout)
+                try:
+                    answer = self._await_ussd(waiter, command, deadline, timeout)
+                except CommandTimeout:
+                    self._try("AT+CUSD=2")  # do not leave a session open on the network
+                    raise
             finally:
                 self._ussd_waiter = None
         fields = answer.fields

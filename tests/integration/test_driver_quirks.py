@@ -250,6 +250,7 @@ def test_ussd_without_answer_times_out(script: Any, modem_for: Any) -> None:
     modem = modem_for(peer)
     with pytest.raises(CommandTimeout):
         modem.ussd("*100#", timeout=0.3)
+    assert peer.wire[-1] == "AT+CUSD=2"
 
 
 def test_ussd_code_is_validated(script: Any, modem_for: Any) -> None:
