@@ -23,7 +23,7 @@ def test_every_state_has_a_row_in_the_table() -> None:
 
 
 def test_every_state_is_either_pending_or_settled() -> None:
-    assert PENDING | SETTLED == set(MessageState)
+    assert set(MessageState) == PENDING | SETTLED
     assert not PENDING & SETTLED
 
 
