@@ -27,8 +27,9 @@ def database(ctx: click.Context) -> Iterator[Session]:
     engine = open_database(load_config(ctx))
     require_current_schema(engine)
     try:
-        with make_session_factory(engine).begin() as session:
+        with make_session_factory(engine)() as session:
             yield session
+            session.commit()
     except GatewayError as exc:
         fail(str(exc))
     finally:

@@ -27,7 +27,7 @@ def webhook() -> None:
     "--event",
     "events",
     multiple=True,
-    type=click.Choice(sorted(EVENT_TYPES)),
+    type=click.Choice(sorted(event.value for event in EVENT_TYPES)),
     help="An event to send; repeat for several. Default: all of them.",
 )
 @click.pass_context
