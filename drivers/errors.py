@@ -29,6 +29,10 @@ class TransportError(ModemError):
     retry_class = RetryClass.MODEM
 
 
+class PortBusy(TransportError):
+    """Another process holds the port (a running gateway, ModemManager, a terminal)."""
+
+
 class ATProtocolError(ModemError):
     """The modem sent something that cannot be understood."""
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from gateway import __version__, migrate
 from gateway.backup import backup_sqlite
 from gateway.commands.apikey import apikey
+from gateway.commands.modems import modems
 from gateway.commands.send import send
 from gateway.commands.simulate import simulate
 from gateway.commands.webhook import webhook
@@ -208,3 +209,4 @@ main.add_command(send)
 main.add_command(apikey)
 main.add_command(webhook)
 main.add_command(simulate)
+main.add_command(modems)

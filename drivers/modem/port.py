@@ -21,7 +21,7 @@ import serial
 
 from drivers.at import ATConnection, FinalResult, InfoLine, Prompt, Unsolicited
 from drivers.at.events import NEED_DATA
-from drivers.errors import CommandTimeout, TransportError, command_error
+from drivers.errors import CommandTimeout, PortBusy, TransportError, command_error
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,15 @@ class Port:
     def open(self) -> None:
         """Open the URL (device path, ``socket://``, ``rfc2217://``, ``spy://``...)."""
         try:
-            port = serial.serial_for_url(self.url, baudrate=self._baudrate, timeout=READ_TIMEOUT)
+            # exclusive: a second process (another gateway, ModemManager, a terminal)
+            # on the same tty would steal answers; the OS lock refuses it instead.
+            port = serial.serial_for_url(
+                self.url, baudrate=self._baudrate, timeout=READ_TIMEOUT, exclusive=True
+            )
         except _PORT_ERRORS as exc:
-            raise TransportError(f"{self.name}: cannot open {self.url}: {exc}") from exc
+            # pyserial has no exception type of its own for a held lock, only this text.
+            error = PortBusy if "exclusively lock" in str(exc) else TransportError
+            raise error(f"{self.name}: cannot open {self.url}: {exc}") from exc
         with self._cond:
             self._serial = port
             self._conn = ATConnection()
