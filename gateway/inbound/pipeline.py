@@ -13,6 +13,7 @@ never answered, so two gateways cannot reply to each other for ever.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,8 +54,20 @@ from gateway.queue.enqueue import enqueue
 
 log = logging.getLogger(__name__)
 
+STATUS_OF_ACTION = {
+    ActionKind.OPEN: ConversationStatus.OPEN,
+    ActionKind.PENDING: ConversationStatus.PENDING,
+    ActionKind.CLOSE: ConversationStatus.CLOSED,
+}
+
 # emit(session, event_type, payload, now): adds webhook deliveries to the session.
 Webhook = Callable[[Session, str, Mapping[str, Any], datetime], object]
+
+
+def storable(text: str) -> str:
+    """``text`` as stored: verbatim, except NUL (a UCS-2 SMS can carry one; PostgreSQL text
+    cannot), which becomes U+FFFD on every database alike."""
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class InboundSms:
         concat = deliver.concat
         return cls(
             sender=deliver.sender.number,
-            text=deliver.text,
+            text=storable(deliver.text),
             encoding=str(deliver.encoding),
             modem=modem,
             sent_at=deliver.timestamp,
@@ -156,6 +169,7 @@ class Pipeline:
         is recognised by sender, service-centre time and text and not stored again.
         """
         sender = contacts.classify_sender(sms.sender, self.settings.region)
+        sms = dataclasses.replace(sms, text=storable(sms.text))
         if sms.concat is None:
             if sms.sent_at is not None:
                 again = session.scalars(
@@ -410,8 +424,8 @@ class Pipeline:
                 contact.fields = {**contact.fields, action.name: action.value}
             elif action.kind is ActionKind.ASSIGN:
                 conversations.assign(session, conversation, int(action.value))
-            elif action.kind in (ActionKind.OPEN, ActionKind.PENDING, ActionKind.CLOSE):
-                conversation.status = ConversationStatus(str(action.kind))
+            elif action.kind in STATUS_OF_ACTION:
+                conversation.status = STATUS_OF_ACTION[action.kind]
             elif action.kind is ActionKind.WEBHOOK:
                 data = {
                     "rule_id": rule.id,
