@@ -41,8 +41,8 @@ def create_key(
     session: Session, name: str, scopes: Iterable[str], *, now: datetime
 ) -> tuple[ApiKey, str]:
     """Store a new key and return it with its plain text, which exists nowhere else."""
-    if not NAME_PATTERN.fullmatch(name):
-        raise ValidationError("a key's name is 1-64 characters", field="name")
+    if not NAME_PATTERN.fullmatch(name) or not name.isprintable():
+        raise ValidationError("a key's name is 1-64 printable characters", field="name")
     chosen = sorted(set(scopes))
     if not chosen:
         raise ValidationError("give the key at least one scope", field="scopes")

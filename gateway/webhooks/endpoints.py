@@ -22,7 +22,7 @@ def add_endpoint(
 ) -> WebhookEndpoint:
     """Subscribe ``url`` to ``events`` (all of them when empty), with a new random secret."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or not url.isprintable():
         raise ValidationError("a webhook URL starts with http:// or https://", field="url")
     chosen = sorted(set(events) or EVENT_TYPES)
     unknown = [name for name in chosen if name not in EVENT_TYPES]

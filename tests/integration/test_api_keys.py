@@ -51,7 +51,12 @@ def test_a_revoked_key_no_longer_authenticates(db_session: Session) -> None:
 
 @pytest.mark.parametrize(
     ("name", "scopes", "field"),
-    [("", ["read"], "name"), ("crm", [], "scopes"), ("crm", ["read", "root"], "scopes")],
+    [
+        ("", ["read"], "name"),
+        ("crm\x00", ["read"], "name"),
+        ("crm", [], "scopes"),
+        ("crm", ["read", "root"], "scopes"),
+    ],
 )
 def test_bad_names_and_scopes_are_refused(
     db_session: Session, name: str, scopes: list[str], field: str

@@ -40,8 +40,22 @@ def text(data: dict[str, Any], name: str, *, max_length: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{name}: expected a string", field=name)
+    _refuse_nul(value, name)
     if len(value) > max_length:
         raise ValidationError(f"{name}: at most {max_length} characters", field=name)
+    return value
+
+
+def _refuse_nul(value: str, name: str) -> None:
+    # PostgreSQL cannot store NUL in text, and no SMS or modem name needs one.
+    if "\x00" in value:
+        raise ValidationError(f"{name}: must not contain NUL characters", field=name)
+
+
+def query_text(name: str) -> str | None:
+    value = request.args.get(name)
+    if value is not None:
+        _refuse_nul(value, name)
     return value
 
 

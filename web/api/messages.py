@@ -97,9 +97,9 @@ def list_messages() -> dict[str, Any]:
     state = body.query_choice("state", frozenset(MessageState))
     if state is not None:
         query = query.where(Message.state == state)
-    if (modem := request.args.get("modem")) is not None:
+    if (modem := body.query_text("modem")) is not None:
         query = query.where((Message.modem == modem) | (Message.sent_modem == modem))
-    if (to := request.args.get("to")) is not None:
+    if (to := body.query_text("to")) is not None:
         query = query.where(
             Message.peer == normalise_number(to, config.gateway.default_region, field="to")
         )
