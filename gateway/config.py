@@ -224,7 +224,11 @@ class WebSection:
         "127.0.0.1", "Address the web UI and API listen on. Keep it local behind a proxy.", string
     )
     port: int = option(8080, "TCP port of the web UI and API.", tcp_port)
-    threads: int = option(8, "Request threads of the web server.", positive_int)
+    threads: int = option(
+        16,
+        "Request threads of the web server; each open live-update page holds one.",
+        positive_int,
+    )
     secret_key_file: str = option(
         "",
         "File holding the session signing key; empty means data_dir/secret_key (made once).",

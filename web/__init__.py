@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import __version__
 from gateway.config import Config
+from gateway.errors import NotFound
 from gateway.secret_key import load_or_create
 from gateway.services import Services
-from web import api, auth, dashboard, db, security
+from web import (
+    api,
+    auth,
+    contacts,
+    dashboard,
+    db,
+    filters,
+    inbox,
+    live,
+    reports,
+    security,
+    settings,
+)
+
+
+def _not_found(exc: NotFound) -> tuple[str, int]:
+    """A gateway lookup that found nothing, on an HTML page (the API answers its own)."""
+    return render_template("error.html", message=str(exc)), 404
 
 
 def create_app(
@@ -35,8 +53,18 @@ def create_app(
     CSRFProtect(app)
     db.init_app(app, sessions)
     security.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
+    filters.init_app(app, config)
+    for blueprint in (
+        auth.bp,
+        dashboard.bp,
+        inbox.bp,
+        contacts.bp,
+        reports.bp,
+        settings.bp,
+        live.bp,
+    ):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(NotFound, _not_found)
     api.init_app(app)
 
     @app.get("/health")

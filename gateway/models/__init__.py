@@ -10,6 +10,7 @@ from gateway.models.inbound import AutoReplyLog, InboundPart, MessageMeta
 from gateway.models.keyword_rule import KeywordRule
 from gateway.models.message import PRIORITY, Direction, Kind, Message, MessagePart
 from gateway.models.modem import ModemRecord, Node
+from gateway.models.reply_template import Closure, ReplyTemplate
 from gateway.models.user import Role, User
 from gateway.models.webhook import (
     DeliveryState,
@@ -23,6 +24,7 @@ __all__ = [
     "ApiKey",
     "AutoReplyLog",
     "Base",
+    "Closure",
     "ConsentAction",
     "ConsentChannel",
     "ConsentEvent",
@@ -42,6 +44,7 @@ __all__ = [
     "Node",
     "Note",
     "NumberKind",
+    "ReplyTemplate",
     "Role",
     "Suppression",
     "User",
