@@ -84,9 +84,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
-    op.create_index(
-        "ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"]
-    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
     op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,9 +101,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
     )
-    op.create_index(
-        op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"]
-    )
+    op.create_index(op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"])
 
 
 def downgrade() -> None:
