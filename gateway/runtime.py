@@ -1,40 +1,91 @@
-"""The running gateway: its background services and the web server, started and stopped together."""
+"""The running gateway: the composition root that wires the services and runs them.
+
+Everything is built here and nowhere else: the gated session factory (see
+gateway.sessions), the inbound pipeline fed by each modem worker, the live
+event bus shared with the web UI, the webhook worker and the web server. They start
+and stop together.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
-from gateway.db import make_session_factory
 from gateway.dispatch import Dispatcher
 from gateway.events import EventBus
+from gateway.inbound.pipeline import Pipeline, Settings
+from gateway.inbound.sim_inbox import SimInbox
 from gateway.server import load_app_factory, serve, stop_on_signals
 from gateway.services import Services
+from gateway.sessions import gated_sessions
+from gateway.webhooks.events import EVENT_TYPES, EventType, emit
 from gateway.webhooks.worker import WebhookWorker
 
 log = logging.getLogger(__name__)
 
 
+def emit_webhook(session: Session, event_type: str, data: Mapping[str, Any], now: datetime) -> None:
+    """The pipeline reports more kinds of event than webhooks carry; pass on those they do."""
+    if event_type in EVENT_TYPES:
+        emit(session, EventType(event_type), data, now=now)
+
+
+@dataclass
+class Gateway:
+    """Every background service of one node, built on one session factory."""
+
+    sessions: sessionmaker[Session]
+    events: EventBus
+    dispatcher: Dispatcher
+    webhooks: WebhookWorker
+    inbox: SimInbox
+
+    @classmethod
+    def build(cls, config: Config, engine: Engine) -> Gateway:
+        sessions = gated_sessions(config, engine)
+        events = EventBus()
+        pipeline = Pipeline(Settings.from_config(config), bus=events, webhook=emit_webhook)
+        inbox = SimInbox(sessions, pipeline)
+        return cls(
+            sessions=sessions,
+            events=events,
+            dispatcher=Dispatcher(config, sessions, on_event=inbox),
+            webhooks=WebhookWorker(sessions, config.webhooks),
+            inbox=inbox,
+        )
+
+    @property
+    def services(self) -> Services:
+        return Services(events=self.events, dispatcher=self.dispatcher)
+
+    def start(self) -> None:
+        self.dispatcher.start()
+        self.webhooks.start()
+
+    def stop(self) -> None:
+        self.webhooks.stop()
+        self.dispatcher.stop()
+
+
 def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], None]) -> None:
     """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
-    sessions = make_session_factory(engine)
-    events = EventBus()
-    dispatcher = Dispatcher(config, sessions)
-    webhooks = WebhookWorker(sessions, config.webhooks)
-    app = load_app_factory()(config, sessions, Services(events=events, dispatcher=dispatcher))
+    gateway = Gateway.build(config, engine)
+    app = load_app_factory()(config, gateway.sessions, gateway.services)
     # Handlers go in first: a SIGTERM during start-up must also end in the clean path.
     with stop_on_signals():
         try:
-            dispatcher.start()
-            webhooks.start()
+            gateway.start()
             serve(app, config, on_ready=on_ready)
         except SystemExit:
             log.info("interrupted during start-up")
         finally:
-            webhooks.stop()
-            dispatcher.stop()
+            gateway.stop()
             engine.dispose()
             log.info("stopped")

@@ -14,6 +14,7 @@ import click
 from gateway.errors import GatewayError
 from gateway.models import Message, utcnow
 from gateway.queue import enqueue
+from gateway.sessions import gated_sessions
 from gateway.states import SETTLED, MessageState
 
 POLL_SECONDS = 0.2
@@ -42,12 +43,11 @@ def send(
 ) -> None:
     """Queue TEXT for TO (a number; without country code it is in gateway.default_region)."""
     from gateway.cli import fail, load_config, open_database, require_current_schema
-    from gateway.db import make_session_factory
 
     config = load_config(ctx)
     engine = open_database(config)
     require_current_schema(engine)
-    sessions = make_session_factory(engine)
+    sessions = gated_sessions(config, engine)
     with sessions() as session:
         try:
             message = enqueue(session, to, text, region=config.gateway.default_region, now=utcnow())
