@@ -16,15 +16,26 @@ from drivers.sim import Simulator
 from gateway import migrate
 from gateway.config import Config, GatewaySection, ModemSection, WebSection
 from gateway.db import make_engine, make_session_factory
-from gateway.models import Role, User
+from gateway.models import Contact, Role, User
 from gateway.runtime import run_gateway
 from gateway.users import create_user, generate_password, set_password
 
 DEMO_ADMIN = "admin"
+# (number, first name, last name, tags, what they text the demo once it is running)
+SAMPLE_CONTACTS: tuple[tuple[str, str, str, list[str], str], ...] = (
+    ("+14155550101", "Maria", "Lopez", ["patient"], "Hi, can I move my appointment to Friday?"),
+    ("+14155550102", "Tom", "Becker", ["patient", "vip"], "What time do you open on Saturday?"),
+    ("+14155550103", "Aisha", "Khan", ["member"], "Thanks, see you tomorrow 🙂"),
+    ("+14155550104", "Li", "Wei", ["member"], "STOP"),
+    ("+14155550105", "", "", [], "Is this the right number for the front desk?"),
+)
 
 
-def reset_demo_admin(config: Config) -> str:
-    """Create the demo admin or give it a new random password; returns the password."""
+def prepare_database(config: Config) -> tuple[str, bool]:
+    """Migrate, give the demo admin a new random password, add the sample contacts once.
+
+    Returns the password and whether the sample data is new (first start).
+    """
     engine = make_engine(config.database_url)
     migrate.upgrade(engine)
     password = generate_password()
@@ -34,8 +45,20 @@ def reset_demo_admin(config: Config) -> str:
             create_user(session, DEMO_ADMIN, password, role=Role.ADMIN, display_name="Demo Admin")
         else:
             set_password(admin, password)
+        first_start = session.scalar(select(Contact.id).limit(1)) is None
+        if first_start:
+            for number, first, last, tags, _text in SAMPLE_CONTACTS:
+                session.add(
+                    Contact(number=number, first_name=first, last_name=last, tags=tags, fields={})
+                )
     engine.dispose()
-    return password
+    return password, first_start
+
+
+def text_the_gateway(sim: Simulator) -> None:
+    """The sample contacts text in through the simulated network, as real customers would."""
+    for index, (number, _first, _last, _tags, text) in enumerate(SAMPLE_CONTACTS):
+        sim.modems[index % len(sim.modems)].inject_text(number, text)
 
 
 def run_demo(directory: Path, *, port: int, echo: Callable[[str], None]) -> None:
@@ -47,7 +70,7 @@ def run_demo(directory: Path, *, port: int, echo: Callable[[str], None]) -> None
             web=WebSection(port=port),
             modems=tuple(ModemSection(name=m.id, port=m.device) for m in sim.modems),
         )
-        password = reset_demo_admin(config)
+        password, first_start = prepare_database(config)
         engine = make_engine(config.database_url)
 
         def banner(url: str) -> None:
@@ -60,5 +83,7 @@ def run_demo(directory: Path, *, port: int, echo: Callable[[str], None]) -> None
             echo(f"  Simulator control API: http://{control_host}:{control_port}/modems")
             echo(f"  Data:        {config.data_dir}")
             echo("Press Ctrl+C to stop.")
+            if first_start:
+                text_the_gateway(sim)
 
         run_gateway(config, engine, on_ready=banner)
