@@ -7,22 +7,20 @@ bad file always stops the command with one line: ``cellgate: FILE: key: reason``
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
-from sqlalchemy import Engine
 
 from gateway import __version__, migrate
 from gateway.backup import backup_sqlite
 from gateway.commands.apikey import apikey
+from gateway.commands.context import fail, load_config, open_database, require_current_schema
 from gateway.commands.modems import modems
 from gateway.commands.send import send
 from gateway.commands.simulate import simulate
 from gateway.commands.webhook import webhook
-from gateway.config import ENV_VAR, Config, ConfigError, load
-from gateway.db import make_engine, make_session_factory
+from gateway.config import ENV_VAR
+from gateway.db import make_session_factory
 from gateway.demo import run_demo
 from gateway.errors import GatewayError
 from gateway.models import Role
@@ -30,36 +28,6 @@ from gateway.runtime import run_gateway
 from gateway.users import count_admins, create_user
 
 log = logging.getLogger("cellgate")
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(f"cellgate: {message}", err=True)
-    sys.exit(2)
-
-
-def load_config(ctx: click.Context) -> Config:
-    try:
-        config = load(ctx.obj["config_path"])
-    except ConfigError as exc:
-        fail(str(exc))
-    logging.basicConfig(
-        level=config.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return config
-
-
-def open_database(config: Config) -> Engine:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(config.database_url)
-
-
-def require_current_schema(engine: Engine) -> None:
-    current, head = migrate.current_revision(engine), migrate.head_revision()
-    if current != head:
-        fail(
-            f"the database is at revision {current or 'none'}, this Cellgate needs {head}: "
-            "run `cellgate init` (or `cellgate db upgrade`) first"
-        )
 
 
 @click.group()

@@ -6,34 +6,11 @@ revoked and replaced, never recovered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
-from sqlalchemy.orm import Session
 
 from gateway.apikeys import Scope, create_key, list_keys, revoke
-from gateway.errors import GatewayError
+from gateway.commands.context import database
 from gateway.models import utcnow
-
-
-@contextmanager
-def database(ctx: click.Context) -> Iterator[Session]:
-    """A session on the configured, migrated database, committed when the block succeeds;
-    a gateway error stops the command with its message."""
-    from gateway.cli import fail, load_config, open_database, require_current_schema
-    from gateway.db import make_session_factory
-
-    engine = open_database(load_config(ctx))
-    require_current_schema(engine)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-            session.commit()
-    except GatewayError as exc:
-        fail(str(exc))
-    finally:
-        engine.dispose()
 
 
 @click.group()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from drivers.errors import ModemError, PortBusy
 from drivers.modem import Modem
+from gateway.commands.context import load_config, open_database
 from gateway.config import ModemSection
 from gateway.models import ModemRecord
 
@@ -64,8 +65,6 @@ def recorded(session: Session, name: str) -> list[str]:
 @click.pass_context
 def modems(ctx: click.Context) -> None:
     """Identity, signal, operator, registration, storage and last error of each modem."""
-    from gateway.cli import load_config, open_database
-
     config = load_config(ctx)
     if not config.modems:
         click.echo("no modems configured: add [[modems]] tables to the configuration")

@@ -11,6 +11,7 @@ import time
 
 import click
 
+from gateway.commands.context import fail, load_config, open_database, require_current_schema
 from gateway.errors import GatewayError
 from gateway.models import Message, utcnow
 from gateway.queue import enqueue
@@ -42,7 +43,6 @@ def send(
     ctx: click.Context, to: str, text: str, wait: bool, timeout: float, until_delivered: bool
 ) -> None:
     """Queue TEXT for TO (a number; without country code it is in gateway.default_region)."""
-    from gateway.cli import fail, load_config, open_database, require_current_schema
 
     config = load_config(ctx)
     engine = open_database(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gateway.commands.apikey import database
+from gateway.commands.context import database, fail, load_config
 from gateway.models import utcnow
 from gateway.webhooks import EVENT_TYPES
 from gateway.webhooks.endpoints import (
@@ -64,7 +64,6 @@ def remove(ctx: click.Context, endpoint_id: int) -> None:
 @click.pass_context
 def test(ctx: click.Context, endpoint_id: int) -> None:
     """Send a webhook.test event to ENDPOINT_ID now and show the answer."""
-    from gateway.cli import fail, load_config
 
     settings = load_config(ctx).webhooks
     with database(ctx) as session:
