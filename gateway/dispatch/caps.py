@@ -44,6 +44,10 @@ class SendCaps:
     _day: datetime | None = field(default=None, init=False)
     _month: datetime | None = field(default=None, init=False)
 
+    def stale(self, now: datetime) -> bool:
+        """Whether a new day or month has begun since the last count (or none was made)."""
+        return day_start(now, self.zone) != self._day or month_start(now, self.zone) != self._month
+
     def refresh(self, session: Session, modem: str, now: datetime) -> None:
         """Recount when a new day or month has begun (and the first time)."""
         day, month = day_start(now, self.zone), month_start(now, self.zone)

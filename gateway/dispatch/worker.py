@@ -1,10 +1,13 @@
 """One worker per modem: it alone talks to its port, and it sends what it may send next.
 
 The loop: handle the modem's events (delivery reports first), make sure the modem is
-usable (open, not cooling down, under its caps), wait for a token, claim the best
-message, send it, record the outcome. Every wait is on an Event with a timeout, woken
-by new work or by the modem's own events; ``run(burst=True)`` does one pass without
-waiting, for tests.
+usable (open, not cooling down, under its caps), wait for a token, take the next
+message, send it, note the outcome. The database work runs on the worker's ledger
+thread (gateway.dispatch.ledger) so the modem never waits for it: while one message is
+on the air the next is already claimed (a guarded claim into ``sending`` owned by this
+node, like any other), and the outcome of a send is written in the same transaction as
+the claim after next. Every wait is on an Event with a timeout, woken by new work or by
+the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.errors import CommandError, ModemError, RetryClass
+from drivers.errors import ModemError
 from drivers.modem import events
 from drivers.pdu import StatusReport
 from gateway.config import Config, ModemSection
@@ -29,20 +33,12 @@ from gateway.dispatch.bucket import TokenBucket
 from gateway.dispatch.caps import SendCaps
 from gateway.dispatch.driver import ModemDriver, load_driver
 from gateway.dispatch.health import HealthRecorder, ModemHealth
+from gateway.dispatch.ledger import Ledger
+from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
 from gateway.errors import ValidationError
 from gateway.models import ModemRecord, utcnow
-from gateway.queue import (
-    Backoff,
-    Claim,
-    Report,
-    apply_status_report,
-    claim_next,
-    mark_failed,
-    mark_retry,
-    mark_sent,
-    normalise_number,
-    release,
-)
+from gateway.queue import Backoff, Claim, Report, apply_status_report, normalise_number, release
+from gateway.queue.claim import take_next
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +69,7 @@ class ModemWorker:
         self._clock = clock
         self._ticker = ticker  # monotonic seconds, for pacing
         self._on_event = on_event
-        self._backoff = Backoff.from_config(config.queue)
+        self._takeover_after = timedelta(minutes=config.queue.sticky_takeover_minutes)
         self._bucket = TokenBucket(
             section.rate_per_minute,
             jitter=config.queue.jitter,
@@ -83,6 +79,7 @@ class ModemWorker:
             section.daily_cap, section.monthly_cap, ZoneInfo(config.gateway.timezone)
         )
         self._health = HealthRecorder(section.name, section.daily_cap)
+        self._recorder = Recorder(section.name, Backoff.from_config(config.queue), self._health)
         self._events: queue.SimpleQueue[events.Event] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -92,6 +89,11 @@ class ModemWorker:
         self._down_reason: str | None = None
         self._errors_in_row = 0
         self._cooldown_until: datetime | None = None
+        # Set while run() runs: the database side, the claim made ahead of time, and the
+        # outcomes not yet written (see gateway.dispatch.outcomes).
+        self._ledger: Ledger | None = None
+        self._ahead: Future[Claim | None] | None = None
+        self._unrecorded: list[Outcome] = []
         self.driver: ModemDriver = load_driver(section, self._driver_event)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -128,23 +130,32 @@ class ModemWorker:
     def run(self, *, burst: bool = False, max_messages: int | None = None) -> bool:
         """Send until stopped (or, with ``burst``, until nothing can be done right now).
 
-        Returns whether anything was sent or handled.
+        Returns whether anything was sent or handled. On the way out the claim made
+        ahead is handed back and every outcome is written.
         """
         did_work = False
         sent = 0
-        while not self._stopping.is_set():
-            did_work |= self._handle_events()
-            wait = self._step()
-            if wait is None:
-                did_work = True
-                sent += 1
-                if max_messages is not None and sent >= max_messages:
+        self._ledger = Ledger(self._sessions, self.name)
+        try:
+            while not self._stopping.is_set():
+                did_work |= self._handle_events()
+                wait = self._step()
+                if wait is None:
+                    did_work = True
+                    sent += 1
+                    if max_messages is not None and sent >= max_messages:
+                        break
+                    continue
+                self._write_soon()  # nothing to claim with: write what is noted now
+                if burst:
                     break
-                continue
-            if burst:
-                break
-            self._wake.wait(wait)
-            self._wake.clear()
+                self._wake.wait(wait)
+                self._wake.clear()
+        finally:
+            self._hand_back("the worker stopped")
+            self._ledger.call(self._write_unrecorded)
+            self._ledger.close()
+            self._ledger = None
         return did_work
 
     def _step(self) -> float | None:
@@ -160,8 +171,9 @@ class ModemWorker:
                 return (self._cooldown_until - now).total_seconds()
             self._cooldown_until = None
             self._health.update(cooldown_until=None)
-        with self._sessions() as session:
-            self._caps.refresh(session, self.name, now)
+        if self._caps.stale(now):
+            with self._sessions() as session:
+                self._caps.refresh(session, self.name, now)
         capped = self._caps.reached()
         if capped is not None:
             self._set_down(capped, now)
@@ -171,80 +183,98 @@ class ModemWorker:
         delay = self._bucket.delay(self._ticker())
         if delay > 0:
             return delay
-        with self._sessions() as session:
-            claim = claim_next(
-                session,
-                self.name,
-                now,
-                node=self._node,
-                takeover_after=timedelta(minutes=self._queue.sticky_takeover_minutes),
-            )
+        claim = self._next_claim()
         if claim is None:
             return self._queue.poll_seconds
         self._send(claim)
         return None
 
+    def _next_claim(self) -> Claim | None:
+        """The claim made ahead if there is one, else one made now.
+
+        Outcomes not yet written go in the same transaction as the claim.
+        """
+        assert self._ledger is not None
+        ahead, self._ahead = self._ahead, None
+        claim = ahead.result() if ahead is not None else None
+        if claim is None:
+            claim = self._ledger.call(self._book(claim_next=True))
+        return claim
+
     def _send(self, claim: Claim) -> None:
+        assert self._ledger is not None
         started = self._ticker()
+        self._bucket.take(claim.segments, started)
+        # Claim the next message while this one is on the air, when the modem will be
+        # free to send it by then; a rate-bound modem claims when its token is due, so it
+        # does not hold on to a message another modem could send now.
+        expected = self._health.snapshot().average_latency or 0.0
+        if self._bucket.delay(started) <= expected:
+            self._ahead = self._ledger.submit(self._book(claim_next=True))
+        else:
+            self._write_soon()
         try:
             result = self.driver.send_sms(claim.peer, claim.body)
         except ModemError as exc:
-            self._bucket.take(claim.segments, self._ticker())
-            self._failed(claim, exc)
+            self._unrecorded.append(Failed(claim, exc, self._clock()))
+            self._after_error(claim, exc)
             return
         finished = self._ticker()
-        self._bucket.take(result.parts, finished)
-        with self._sessions() as session:
-            recorded = mark_sent(
-                session,
-                claim.id,
-                modem=self.name,
-                recipient=claim.peer,
-                references=result.references,
-                now=self._clock(),
-            )
-        if not recorded:
-            log.warning(
-                "%s: message %d was taken over while it was being sent", self.name, claim.id
-            )
+        self._unrecorded.append(Sent(claim, result, self._clock()))
         self._caps.add(result.parts)
         self._errors_in_row = 0
         self._health.sent(result.parts, finished - started, self._caps.today)
 
-    def _failed(self, claim: Claim, exc: ModemError) -> None:
-        now = self._clock()
-        text = f"{self.name}: {exc}"
-        code = exc.code if isinstance(exc, CommandError) else None
-        with self._sessions() as session:
-            if exc.retry_class is RetryClass.PERMANENT:
-                mark_failed(session, claim.id, error=text, code=code, now=now)
-                self._health.error(text, now, failed=True, retried=False)
-                return
-            if exc.retry_class is RetryClass.MODEM:
-                # The modem could not take it: another one may, at once.
-                release(session, claim.id, error=text)
-                self._health.error(text, now, failed=False, retried=True)
-            else:
-                outcome = mark_retry(
-                    session,
-                    claim.id,
-                    attempts=claim.attempts,
-                    error=text,
-                    code=code,
-                    backoff=self._backoff,
-                    now=now,
-                )
-                self._health.error(
-                    text, now, failed=outcome == "failed", retried=outcome == "retry_wait"
-                )
+    def _book(self, *, claim_next: bool) -> Callable[[Session], Claim | None]:
+        """A ledger task: write the outcomes noted so far, then claim if asked."""
+        outcomes, self._unrecorded = self._unrecorded, []
+
+        def task(session: Session) -> Claim | None:
+            for outcome in outcomes:
+                if not self._recorder.record(session, outcome):
+                    log.warning(
+                        "%s: message %d was taken over while it was being sent",
+                        self.name,
+                        outcome.claim.id,
+                    )
+            if not claim_next:
+                return None
+            return take_next(
+                session,
+                self.name,
+                self._clock(),
+                node=self._node,
+                takeover_after=self._takeover_after,
+            )
+
+        return task
+
+    def _write_soon(self) -> None:
+        """Write the outcomes noted so far without waiting (the modem is not busy)."""
+        if self._unrecorded and self._ledger is not None:
+            self._ledger.submit(self._book(claim_next=False))
+
+    def _write_unrecorded(self, session: Session) -> None:
+        self._book(claim_next=False)(session)
+
+    def _hand_back(self, reason: str) -> None:
+        """Return the claim made ahead to the queue: this modem cannot send it now."""
+        ahead, self._ahead = self._ahead, None
+        claim = ahead.result() if ahead is not None else None
+        if claim is not None and self._ledger is not None:
+            text = f"{self.name}: handed back: {reason}"
+            self._ledger.call(lambda session: release(session, claim.id, error=text))
+
+    def _after_error(self, claim: Claim, exc: ModemError) -> None:
         log.info("%s: message %d: %s", self.name, claim.id, exc)
         self._errors_in_row += 1
         if self._errors_in_row >= self._queue.cooldown_after_errors:
             self._errors_in_row = 0
-            self._cooldown_until = now + timedelta(seconds=self._queue.cooldown_seconds)
+            self._cooldown_until = self._clock() + timedelta(seconds=self._queue.cooldown_seconds)
             log.warning("%s: %s; resting until %s", self.name, exc, self._cooldown_until)
+            self._hand_back(f"resting after errors until {self._cooldown_until}")
             self._health.update(cooldown_until=self._cooldown_until)
-            self._save_record(cooldown_until=self._cooldown_until, last_error=text)
+            self._save_record(cooldown_until=self._cooldown_until, last_error=f"{self.name}: {exc}")
 
     # -- the modem's state, shared through the modems table ------------------------------
 
@@ -278,6 +308,7 @@ class ModemWorker:
         return True
 
     def _set_down(self, reason: str, now: datetime) -> None:
+        self._hand_back(reason)
         if self._down_reason == reason:
             return
         first = self._down_reason is None
@@ -344,21 +375,23 @@ class ModemWorker:
             )
         except ValidationError:
             recipient = report.recipient.number
-        now = self._clock()
-        with self._sessions() as session:
-            matched = apply_status_report(
-                session,
-                Report(
-                    self.name,
-                    report.message_reference,
-                    recipient,
-                    report.status,
-                    report.delivered,
-                    report.final,
-                ),
-                now=now,
-                window=timedelta(hours=self._queue.report_window_hours),
+        report_window = timedelta(hours=self._queue.report_window_hours)
+        matched_report = Report(
+            self.name,
+            report.message_reference,
+            recipient,
+            report.status,
+            report.delivered,
+            report.final,
+        )
+        assert self._ledger is not None
+        # Written first (and separately: a report that matches nothing rolls back).
+        self._write_soon()
+        matched = self._ledger.call(
+            lambda session: apply_status_report(
+                session, matched_report, now=self._clock(), window=report_window
             )
+        )
         if matched is None:
             log.info(
                 "%s: status report for reference %d matches no message",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Message, MessagePart
+from gateway.queue.claim import MESSAGES
 from gateway.queue.retry import Backoff
 from gateway.states import MessageState, check_transition, sources_of
 
@@ -44,6 +45,60 @@ def move(
     return moved
 
 
+_PARTS = cast(Table, MessagePart.__table__)
+# Built once: the send path records every message, and building these per call cost
+# more CPU than the database spent running them.
+_SENT = (
+    update(MESSAGES)
+    .where(MESSAGES.c.id == bindparam("message_id"), MESSAGES.c.state == S.SENDING)
+    .values(state=S.SENT, sent_at=bindparam("now"), owner=None, sent_modem=bindparam("sender"))
+)
+_FORGET_PARTS = delete(_PARTS).where(_PARTS.c.message_id == bindparam("message_id"))
+_ADD_PART = insert(_PARTS)
+
+
+def record_sent(
+    session: Session,
+    message_id: int,
+    *,
+    modem: str,
+    recipient: str,
+    references: Sequence[int],
+    now: datetime,
+    first_attempt: bool = False,
+) -> bool:
+    """:func:`mark_sent` without the commit, for callers that add to the transaction.
+
+    ``first_attempt`` says no earlier attempt can have left parts behind.
+    """
+    check_transition(S.SENDING, S.SENT)
+    moved = session.execute(_SENT, {"message_id": message_id, "now": now, "sender": modem}).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        return False
+    if not first_attempt:
+        # A resend after an unknown outcome replaces the parts of the earlier attempt.
+        session.execute(_FORGET_PARTS, {"message_id": message_id})
+    session.execute(
+        _ADD_PART,
+        [
+            {
+                "message_id": message_id,
+                "part": number,
+                "total": len(references),
+                "modem": modem,
+                "reference": reference,
+                "recipient": recipient,
+                "sent_at": now,
+                "report_final": False,
+                "status": None,
+                "delivered_at": None,
+            }
+            for number, reference in enumerate(references, start=1)
+        ],
+    )
+    return True
+
+
 def mark_sent(
     session: Session,
     message_id: int,
@@ -54,28 +109,9 @@ def mark_sent(
     now: datetime,
 ) -> bool:
     """The network took every part; remember each part's reference for its report."""
-    moved = guarded_update(
-        session, message_id, S.SENDING, S.SENT, sent_at=now, owner=None, sent_modem=modem
+    moved = record_sent(
+        session, message_id, modem=modem, recipient=recipient, references=references, now=now
     )
-    if moved:
-        # A resend after an unknown outcome replaces the parts of the earlier attempt.
-        session.execute(delete(MessagePart).where(MessagePart.message_id == message_id))
-        session.execute(
-            insert(MessagePart),
-            [
-                {
-                    "message_id": message_id,
-                    "part": number,
-                    "total": len(references),
-                    "modem": modem,
-                    "reference": reference,
-                    "recipient": recipient,
-                    "sent_at": now,
-                    "report_final": False,
-                }
-                for number, reference in enumerate(references, start=1)
-            ],
-        )
     session.commit()
     return moved
 

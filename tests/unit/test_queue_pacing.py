@@ -41,12 +41,26 @@ def test_jitter_varies_each_pause_but_keeps_the_average_rate() -> None:
     assert now / 2000 == pytest.approx(1.0, rel=0.02)
 
 
-@pytest.mark.parametrize(
-    ("rate", "jitter", "capacity"), [(0, 0.0, 1.0), (6, 1.0, 1.0), (6, 0.1, 0.5)]
-)
-def test_nonsense_settings_are_refused(rate: float, jitter: float, capacity: float) -> None:
+def test_small_lateness_does_not_lower_the_long_run_rate() -> None:
+    bucket = TokenBucket(rate_per_minute=60)
+    now = 0.0
+    for _ in range(1000):
+        now += bucket.delay(now) + 0.2  # every send starts 0.2 intervals late
+        bucket.take(1, now)
+    assert now == pytest.approx(1000.0, abs=1.0)
+
+
+def test_an_idle_spell_is_not_saved_up_for_a_burst() -> None:
+    bucket = TokenBucket(rate_per_minute=60)
+    bucket.take(1, 0.0)
+    bucket.take(1, 100.0)
+    assert bucket.delay(100.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("rate", "jitter", "slack"), [(0, 0.0, 0.5), (6, 1.0, 0.5), (6, 0.1, 1.0)])
+def test_nonsense_settings_are_refused(rate: float, jitter: float, slack: float) -> None:
     with pytest.raises(ValueError, match="need rate"):
-        TokenBucket(rate, jitter=jitter, capacity=capacity)
+        TokenBucket(rate, jitter=jitter, slack=slack)
 
 
 def test_caps_count_in_the_business_time_zone() -> None:
