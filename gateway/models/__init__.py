@@ -2,6 +2,13 @@
 
 from gateway.models.apikey import ApiKey
 from gateway.models.base import Base, utcnow
+from gateway.models.campaign import (
+    Campaign,
+    CampaignRun,
+    CampaignStatus,
+    RunState,
+    ScheduleKind,
+)
 from gateway.models.consent import ConsentAction, ConsentChannel, ConsentEvent
 from gateway.models.contact import Contact, NumberKind, Suppression
 from gateway.models.conversation import Conversation, ConversationStatus, Note
@@ -11,6 +18,7 @@ from gateway.models.keyword_rule import KeywordRule
 from gateway.models.message import PRIORITY, Direction, Kind, Message, MessagePart
 from gateway.models.modem import ModemRecord, Node
 from gateway.models.reply_template import Closure, ReplyTemplate
+from gateway.models.segment import ContactField, FieldType, Segment
 from gateway.models.user import Role, User
 from gateway.models.webhook import (
     DeliveryState,
@@ -24,15 +32,20 @@ __all__ = [
     "ApiKey",
     "AutoReplyLog",
     "Base",
+    "Campaign",
+    "CampaignRun",
+    "CampaignStatus",
     "Closure",
     "ConsentAction",
     "ConsentChannel",
     "ConsentEvent",
     "Contact",
+    "ContactField",
     "Conversation",
     "ConversationStatus",
     "DeliveryState",
     "Direction",
+    "FieldType",
     "IdempotencyRecord",
     "InboundPart",
     "KeywordRule",
@@ -46,6 +59,9 @@ __all__ = [
     "NumberKind",
     "ReplyTemplate",
     "Role",
+    "RunState",
+    "ScheduleKind",
+    "Segment",
     "Suppression",
     "User",
     "WebhookAttempt",
