@@ -447,6 +447,22 @@ class InboundSection:
 
 
 @dataclass(frozen=True)
+class CampaignsSection:
+    misfire_grace_minutes: float = option(
+        60.0,
+        "A campaign run missed by more than this (the gateway was down) is skipped, not sent "
+        "late; a recurring campaign then waits for its next time.",
+        positive_float,
+    )
+    check_seconds: float = option(
+        5.0, "How often due campaign runs are looked for and materialised.", positive_float
+    )
+    batch_size: int = option(
+        1000, "Recipients created per transaction when a campaign runs.", positive_int
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; ``source`` is the file it came from, if any."""
 
@@ -460,6 +476,7 @@ class Config:
     compliance: ComplianceSection = field(default_factory=ComplianceSection)
     autoreply: AutoreplySection = field(default_factory=AutoreplySection)
     inbound: InboundSection = field(default_factory=InboundSection)
+    campaigns: CampaignsSection = field(default_factory=CampaignsSection)
     modems: tuple[ModemSection, ...] = ()
     source: Path | None = None
 
@@ -490,6 +507,7 @@ SECTIONS: dict[str, type[Any]] = {
     "compliance": ComplianceSection,
     "autoreply": AutoreplySection,
     "inbound": InboundSection,
+    "campaigns": CampaignsSection,
 }
 REPEATED_SECTIONS: dict[str, type[Any]] = {"modems": ModemSection}
 
