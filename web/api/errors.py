@@ -12,6 +12,8 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from gateway.contacts import ConsentLocked
+from gateway.conversations import ConversationClaimed
 from gateway.errors import NotFound, ValidationError
 from web.api.blueprint import bp, is_api_path
 
@@ -28,6 +30,9 @@ CODES: Mapping[int, str] = {
     429: "rate_limited",
     500: "internal_error",
 }
+# Codes more precise than the status's own, for refusals a client handles differently.
+CONSENT_LOCKED = "consent_locked"
+CONVERSATION_CLAIMED = "conversation_claimed"
 
 
 class ApiError(HTTPException):
@@ -82,6 +87,17 @@ def _http_error(exc: HTTPException) -> HTTPException | Response:
 @bp.errorhandler(ValidationError)
 def _validation_error(exc: ValidationError) -> Response:
     return error_response(422, exc.message, field=exc.field)
+
+
+@bp.errorhandler(ConsentLocked)
+def _consent_locked(exc: ConsentLocked) -> Response:
+    # A conflict with what the contact did (texted STOP), not a malformed value.
+    return error_response(409, exc.message, field=exc.field, code=CONSENT_LOCKED)
+
+
+@bp.errorhandler(ConversationClaimed)
+def _conversation_claimed(exc: ConversationClaimed) -> Response:
+    return error_response(409, str(exc), code=CONVERSATION_CLAIMED)
 
 
 @bp.errorhandler(NotFound)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from gateway import __version__
-from gateway.models import Direction
+from gateway.models import ConsentChannel, ConversationStatus, Direction, NumberKind
 from gateway.states import MessageState
+from web.api import contacts
 from web.api.blueprint import PREFIX, bp
-from web.api.errors import CODES
+from web.api.conversations import UNASSIGNED
+from web.api.errors import CODES, CONSENT_LOCKED, CONVERSATION_CLAIMED
 from web.api.messages import CURSOR, MAX_BODY_CHARACTERS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
 
 JSON = "application/json"
@@ -75,12 +77,76 @@ def closed(properties: dict[str, Any], required: list[str] | None = None) -> dic
     }
 
 
+def page_of(schema: str) -> dict[str, Any]:
+    return closed(
+        {
+            "data": {"type": "array", "items": ref(schema)},
+            "next_cursor": nullable(
+                "string", description="Pass as `cursor` for the next page; null on the last."
+            ),
+        }
+    )
+
+
+SCALAR = {"type": ["string", "number", "boolean"]}
+CONTACT_CHANGES: dict[str, Any] = {
+    "first_name": nullable("string", maxLength=contacts.NAME_LENGTH, description="null clears it."),
+    "last_name": nullable("string", maxLength=contacts.NAME_LENGTH, description="null clears it."),
+    "time_zone": nullable(
+        "string",
+        maxLength=contacts.ZONE_LENGTH,
+        description="IANA zone for quiet hours, instead of the one the number suggests.",
+        examples=["Europe/London"],
+    ),
+    "tags": {
+        "type": "array",
+        "maxItems": contacts.MAX_TAGS,
+        "items": {"type": "string", "minLength": 1, "maxLength": contacts.TAG_LENGTH},
+        "description": "Replaces the stored tags (blank tags are refused).",
+    },
+    "fields": {
+        "type": "object",
+        "maxProperties": contacts.MAX_FIELDS,
+        "propertyNames": {"minLength": 1, "maxLength": contacts.FIELD_NAME_LENGTH},
+        "additionalProperties": {**SCALAR, "maxLength": contacts.FIELD_TEXT_LENGTH},
+        "description": "Custom fields (merge fields); replaces the stored ones.",
+    },
+    "opted_out": {
+        "type": "boolean",
+        "description": (
+            "Opt out (waiting messages are withdrawn) or back in, recorded in the consent "
+            "ledger as channel `api`. Someone who texted STOP can only opt back in by text: "
+            "false is then refused with 409 `consent_locked`."
+        ),
+    },
+}
+CONVERSATION: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "status": {"enum": [s.value for s in ConversationStatus]},
+    "contact": ref("Contact"),
+    "assignee_id": nullable("integer"),
+    "claimed_by": nullable("integer", description="The user replying right now, if any."),
+    "claimed_until": NULLABLE_TIME,
+    "unread": {"type": "integer", "minimum": 0},
+    "last_message_at": NULLABLE_TIME,
+    "created_at": TIME,
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": closed(
         {
             "error": closed(
                 {
-                    "code": {"enum": sorted({*CODES.values(), "idempotency_key_reused"})},
+                    "code": {
+                        "enum": sorted(
+                            {
+                                *CODES.values(),
+                                "idempotency_key_reused",
+                                CONSENT_LOCKED,
+                                CONVERSATION_CLAIMED,
+                            }
+                        )
+                    },
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The input at fault."},
                 },
@@ -144,14 +210,7 @@ SCHEMAS: dict[str, Any] = {
             "final_at": NULLABLE_TIME,
         }
     ),
-    "MessagePage": closed(
-        {
-            "data": {"type": "array", "items": ref("Message")},
-            "next_cursor": nullable(
-                "string", description="Pass as `cursor` for the next page; null on the last."
-            ),
-        }
-    ),
+    "MessagePage": page_of("Message"),
     "Modem": closed(
         {
             "name": {"type": "string"},
@@ -168,6 +227,63 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "ModemList": closed({"data": {"type": "array", "items": ref("Modem")}}),
+    "NewContact": closed(
+        {
+            "number": {
+                "type": "string",
+                "maxLength": contacts.NUMBER_LENGTH,
+                "description": "E.164, or a local number in the gateway's default region.",
+                "examples": ["+14155550123"],
+            },
+            **CONTACT_CHANGES,
+        },
+        required=["number"],
+    ),
+    "ContactChanges": closed(CONTACT_CHANGES, required=[]),
+    "Contact": closed(
+        {
+            "id": {"type": "integer"},
+            "number": {"type": "string", "description": "E.164 unless `number_kind` says not."},
+            "number_kind": {"enum": [k.value for k in NumberKind]},
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "time_zone": nullable("string"),
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "fields": {"type": "object", "additionalProperties": SCALAR},
+            "opted_out": {"type": "boolean"},
+            "opted_out_at": NULLABLE_TIME,
+            "opt_out_channel": {
+                "description": "How they opted out; `sms` means only they can opt back in.",
+                "enum": [*(c.value for c in ConsentChannel), None],
+            },
+            "conversation_id": nullable("integer"),
+            "created_at": TIME,
+        }
+    ),
+    "ContactPage": page_of("Contact"),
+    "ContactExport": closed(
+        {
+            "contact": {"type": "object"},
+            "conversation": nullable("object"),
+            "notes": {"type": "array", "items": {"type": "object"}},
+            "messages": {"type": "array", "items": {"type": "object"}},
+            "consent": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
+    "Conversation": closed(CONVERSATION),
+    "ConversationPage": page_of("Conversation"),
+    "ConversationDetail": closed(
+        {
+            **CONVERSATION,
+            "messages": {
+                **ref("MessagePage"),
+                "description": (
+                    "The latest messages, oldest first; `next_cursor` fetches earlier ones."
+                ),
+            },
+        }
+    ),
+    "Reply": closed({"body": {"type": "string", "minLength": 1, "maxLength": MAX_BODY_CHARACTERS}}),
 }
 
 
@@ -191,6 +307,45 @@ def ok(description: str, schema: str, status: str = "200", **headers: Any) -> di
     return {status: response}
 
 
+def path_id(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
+
+
+def request_body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": ref(schema)}}}
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Retries with the same key get the first answer (with "
+        "`Idempotent-Replayed: true`) instead of doing it again; the same "
+        "key with another body is refused with 422. Kept 24 hours."
+    ),
+}
+PAGE = [
+    query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+        "Page size.",
+    ),
+    query(
+        "cursor",
+        {"type": "string", "pattern": f"^{CURSOR.pattern}$"},
+        "`next_cursor` of the previous page.",
+    ),
+]
+BOOLEAN = {"enum": ["true", "false"]}
+
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -211,23 +366,8 @@ DOCUMENT: dict[str, Any] = {
             "post": {
                 "operationId": "sendMessage",
                 "summary": "Queue one SMS (scope: send).",
-                "parameters": [
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                        "description": (
-                            "Retries with the same key get the first answer (with "
-                            "`Idempotent-Replayed: true`) instead of sending again; the same "
-                            "key with another body is refused with 422. Kept 24 hours."
-                        ),
-                    }
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {JSON: {"schema": ref("SendMessage")}},
-                },
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": request_body("SendMessage"),
                 "responses": {
                     **ok(
                         "Accepted onto the queue.",
@@ -253,21 +393,7 @@ DOCUMENT: dict[str, Any] = {
                     ),
                     query("to", {"type": "string"}, "Only with this number (either direction)."),
                     query("since", TIME, "Created at or after this time."),
-                    query(
-                        "limit",
-                        {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": MAX_PAGE_SIZE,
-                            "default": PAGE_SIZE,
-                        },
-                        "Page size.",
-                    ),
-                    query(
-                        "cursor",
-                        {"type": "string", "pattern": f"^{CURSOR.pattern}$"},
-                        "`next_cursor` of the previous page.",
-                    ),
+                    *PAGE,
                 ],
                 "responses": {**ok("One page.", "MessagePage"), **errors(422)},
             },
@@ -276,14 +402,7 @@ DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "getMessage",
                 "summary": "One message and its state (scope: read).",
-                "parameters": [
-                    {
-                        "name": "message_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-                    }
-                ],
+                "parameters": [path_id("message_id")],
                 "responses": {**ok("The message.", "Message"), **errors(404)},
             }
         },
@@ -292,6 +411,128 @@ DOCUMENT: dict[str, Any] = {
                 "operationId": "listModems",
                 "summary": "Every modem's health (scope: read).",
                 "responses": {**ok("The modems.", "ModemList"), **errors()},
+            }
+        },
+        "/contacts": {
+            "get": {
+                "operationId": "listContacts",
+                "summary": "Contacts, newest first (scope: read).",
+                "parameters": [
+                    query("number", {"type": "string"}, "Only the contact with this number."),
+                    query("opted_out", BOOLEAN, "Only those opted out (true) or not (false)."),
+                    *PAGE,
+                ],
+                "responses": {**ok("One page.", "ContactPage"), **errors(422)},
+            },
+            "post": {
+                "operationId": "createContact",
+                "summary": "Add a contact (scope: admin).",
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": request_body("NewContact"),
+                "responses": {
+                    **ok("Created.", "Contact", "201", Location={"schema": {"type": "string"}}),
+                    **errors(400, 409, 413, 415, 422),
+                    "409": error(
+                        "A contact has this number (`error.field` is `number`), or a "
+                        "request with this Idempotency-Key is still in progress."
+                    ),
+                },
+            },
+        },
+        "/contacts/{contact_id}": {
+            "get": {
+                "operationId": "getContact",
+                "summary": "One contact (scope: read).",
+                "parameters": [path_id("contact_id")],
+                "responses": {**ok("The contact.", "Contact"), **errors(404)},
+            },
+            "patch": {
+                "operationId": "updateContact",
+                "summary": "Change the fields given (scope: admin).",
+                "parameters": [path_id("contact_id")],
+                "requestBody": request_body("ContactChanges"),
+                "responses": {
+                    **ok("The contact as changed.", "Contact"),
+                    **errors(400, 404, 413, 415, 422),
+                    "409": error(
+                        f"`{CONSENT_LOCKED}`: the contact opted out by text, so only they "
+                        "can opt back in (by texting START); `error.field` is `opted_out`."
+                    ),
+                },
+            },
+            "delete": {
+                "operationId": "eraseContact",
+                "summary": (
+                    "Erase the contact, their conversation and every message with them; "
+                    "the number stays suppressed so it is never texted again (scope: admin)."
+                ),
+                "parameters": [path_id("contact_id")],
+                "responses": {"204": {"description": "Erased."}, **errors(404)},
+            },
+        },
+        "/contacts/{contact_id}/export": {
+            "get": {
+                "operationId": "exportContact",
+                "summary": "Everything held about one contact (scope: read).",
+                "parameters": [path_id("contact_id")],
+                "responses": {**ok("The data.", "ContactExport"), **errors(404)},
+            }
+        },
+        "/conversations": {
+            "get": {
+                "operationId": "listConversations",
+                "summary": "Conversations, newest first (scope: read).",
+                "parameters": [
+                    query(
+                        "status",
+                        {"enum": [s.value for s in ConversationStatus]},
+                        "Only this status.",
+                    ),
+                    query(
+                        "assignee",
+                        {"type": "string", "pattern": rf"^([0-9]{{1,10}}|{UNASSIGNED})$"},
+                        f"Only those assigned to this user id, or `{UNASSIGNED}` for nobody.",
+                    ),
+                    query("unread", BOOLEAN, "Only those with (true) or without unread messages."),
+                    *PAGE,
+                ],
+                "responses": {**ok("One page.", "ConversationPage"), **errors(422)},
+            }
+        },
+        "/conversations/{conversation_id}": {
+            "get": {
+                "operationId": "getConversation",
+                "summary": "One conversation with its latest messages (scope: read).",
+                "parameters": [path_id("conversation_id"), *PAGE],
+                "responses": {
+                    **ok("The conversation.", "ConversationDetail"),
+                    **errors(404, 422),
+                },
+            }
+        },
+        "/conversations/{conversation_id}/messages": {
+            "post": {
+                "operationId": "replyToConversation",
+                "summary": (
+                    "Reply to the contact from the SIM they last talked to (scope: send). "
+                    "To someone who opted out the reply is stored `suppressed`, with the "
+                    "reason in `error`, and not sent."
+                ),
+                "parameters": [path_id("conversation_id"), IDEMPOTENCY_KEY],
+                "requestBody": request_body("Reply"),
+                "responses": {
+                    **ok(
+                        "Stored: queued, or suppressed by the compliance gate.",
+                        "Message",
+                        "202",
+                        Location={"schema": {"type": "string"}},
+                    ),
+                    **errors(400, 404, 409, 413, 415, 422),
+                    "409": error(
+                        f"`{CONVERSATION_CLAIMED}`: a user is replying to it right now, or a "
+                        "request with this Idempotency-Key is still in progress."
+                    ),
+                },
             }
         },
         "/openapi.json": {
