@@ -214,3 +214,23 @@ def test_a_sim_stops_at_its_daily_cap_and_the_others_carry_on(
     assert by_modem["sim0"] == cap
     assert by_modem["sim1"] == 12 - cap
     assert dispatcher.health()[0].down_reason == f"daily cap of {cap} SMS reached"
+
+
+def test_stopping_hands_back_the_claim_made_ahead_and_records_every_send(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+) -> None:
+    sim = simulator(modems=2, latency=0.05)
+    put(sessions, 40, kind=Kind.MARKETING)
+    dispatcher = Dispatcher(gateway_config(tmp_path, sim), sessions)
+    dispatcher.start()
+    sim.wait_sent(6, timeout=WAIT)
+    dispatcher.stop()
+    with sessions() as session:
+        rows = session.execute(select(Message.state, Message.attempts)).all()
+    states = Counter(state for state, _ in rows)
+    assert states[S.SENDING] == 0
+    assert states[S.SENT] + states[S.DELIVERED] == len(sim.sent)
+    assert states[S.QUEUED] == 40 - len(sim.sent)
+    assert all(attempts == 0 for state, attempts in rows if state == S.QUEUED)
