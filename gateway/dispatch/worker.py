@@ -46,6 +46,8 @@ REOPEN_SECONDS = 5.0
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
 EventHandler = Callable[[str, ModemDriver, events.Event], None]
+# A report read from SIM storage: its recording task (None: not a report), index, memory.
+_StoredReport = tuple[Future[int | None] | None, int, str | None]
 
 
 class ModemWorker:
@@ -94,6 +96,8 @@ class ModemWorker:
         self._ledger: Ledger | None = None
         self._ahead: Future[Claim | None] | None = None
         self._unrecorded: list[Outcome] = []
+        # Reports read from the SIM, with their recording task: deleted once it is done.
+        self._stored_reports: list[_StoredReport] = []
         self.driver: ModemDriver = load_driver(section, self._driver_event)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -154,6 +158,7 @@ class ModemWorker:
         finally:
             self._hand_back("the worker stopped")
             self._ledger.call(self._write_unrecorded)
+            self._delete_recorded_reports(wait=True)
             self._ledger.close()
             self._ledger = None
         return did_work
@@ -340,7 +345,7 @@ class ModemWorker:
     # -- events --------------------------------------------------------------------------
 
     def _handle_events(self) -> bool:
-        handled = False
+        handled = self._delete_recorded_reports()
         while True:
             try:
                 event = self._events.get_nowait()
@@ -358,9 +363,10 @@ class ModemWorker:
                 self._report(event.decoded)
         elif isinstance(event, events.StatusReportStored):
             stored = self.driver.read_message(event.index, event.storage)
-            if isinstance(stored.decoded, StatusReport):
-                self._report(stored.decoded)
-            self.driver.delete_message(event.index, event.storage)
+            recorded = (
+                self._report(stored.decoded) if isinstance(stored.decoded, StatusReport) else None
+            )
+            self._stored_reports.append((recorded, event.index, event.storage))
         elif isinstance(event, events.ModemLost):
             self._set_down(event.reason, self._clock())
         elif isinstance(event, events.ModemRecovered):
@@ -368,7 +374,33 @@ class ModemWorker:
         elif self._on_event is not None:
             self._on_event(self.name, self.driver, event)
 
-    def _report(self, report: StatusReport) -> None:
+    def _delete_recorded_reports(self, *, wait: bool = False) -> bool:
+        """Delete from the SIM the reports whose outcome is committed (never before).
+
+        The modem does not wait for that commit: it sends on, and the deletion is done on
+        a later pass (or, with ``wait``, now).
+        """
+        kept: list[_StoredReport] = []
+        deleted = False
+        for recorded, index, storage in self._stored_reports:
+            if recorded is not None and not (wait or recorded.done()):
+                kept.append((recorded, index, storage))
+                continue
+            if recorded is not None and recorded.exception() is not None:
+                log.warning(
+                    "%s: report %d not recorded: %s", self.name, index, recorded.exception()
+                )
+                continue  # left on the SIM
+            try:
+                self.driver.delete_message(index, storage)
+            except ModemError as exc:
+                log.warning("%s: could not delete report %d: %s", self.name, index, exc)
+            deleted = True
+        self._stored_reports = kept
+        return deleted
+
+    def _report(self, report: StatusReport) -> Future[int | None]:
+        """Record ``report`` on the ledger thread, after the outcomes noted before it."""
         try:
             recipient = normalise_number(
                 report.recipient.number, self._config.gateway.default_region
@@ -387,12 +419,16 @@ class ModemWorker:
         assert self._ledger is not None
         # Written first (and separately: a report that matches nothing rolls back).
         self._write_soon()
-        matched = self._ledger.call(
+        recorded = self._ledger.submit(
             lambda session: apply_status_report(
                 session, matched_report, now=self._clock(), window=report_window
             )
         )
-        if matched is None:
+        recorded.add_done_callback(lambda done: self._log_unmatched(done, report))
+        return recorded
+
+    def _log_unmatched(self, recorded: Future[int | None], report: StatusReport) -> None:
+        if recorded.exception() is None and recorded.result() is None:
             log.info(
                 "%s: status report for reference %d matches no message",
                 self.name,
