@@ -26,7 +26,7 @@ from gateway import contacts
 from gateway.compliance.caps import FrequencyCap
 from gateway.compliance.keywords import KeywordSet
 from gateway.compliance.quiet_hours import QuietHours
-from gateway.models import Direction, Kind, Message, utcnow
+from gateway.models import Contact, Direction, Kind, Message, Suppression, utcnow
 from gateway.queue.transitions import guarded_update
 from gateway.states import MessageState
 
@@ -94,34 +94,62 @@ class Policy:
     help_reply: str
 
 
-def _marketing_times(session: Session, number: str) -> list[datetime]:
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know about some numbers, read with one query per kind.
+
+    A campaign flushes a thousand messages at once; reading these per message cost
+    four queries each, so the flush reads them for all its numbers together.
+    """
+
+    contacts: dict[str, Contact]
+    suppressions: dict[str, str]  # number -> the suppression list's reason
+    marketing: dict[str, list[datetime]]  # number -> its counted marketing messages' times
+
+
+_CHUNK = 500  # numbers per IN (...) list, well under SQLite's parameter limit
+
+
+def gather(session: Session, numbers: Iterable[str]) -> Facts:
+    wanted = sorted(set(numbers))
+    facts = Facts({}, {}, {})
     moment = func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at)
-    return list(
-        session.scalars(
-            select(moment).where(
-                Message.peer == number,
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for contact in session.scalars(select(Contact).where(Contact.number.in_(chunk))):
+            facts.contacts[contact.number] = contact
+        hashes = {contacts.number_hash(number): number for number in chunk}
+        for entry in session.scalars(
+            select(Suppression).where(Suppression.number_hash.in_(list(hashes)))
+        ):
+            facts.suppressions[hashes[entry.number_hash]] = entry.reason
+        for peer, at in session.execute(
+            select(Message.peer, moment).where(
+                Message.peer.in_(chunk),
                 Message.direction == Direction.OUT,
                 Message.kind == Kind.MARKETING,
                 Message.state.in_(COUNTED_STATES),
             )
-        )
-    )
+        ):
+            facts.marketing.setdefault(peer, []).append(at)
+    return facts
 
 
-def check(
-    session: Session, number: str, purpose: Purpose, now: datetime, *, policy: Policy
+def decide(
+    facts: Facts, number: str, purpose: Purpose, now: datetime, *, policy: Policy
 ) -> Decision:
-    """May a message for ``purpose`` go to ``number`` at ``now``?"""
+    """May a message for ``purpose`` go to ``number`` at ``now``, given ``facts`` about it?"""
+    contact = facts.contacts.get(number)
     if purpose not in EXEMPT_FROM_OPT_OUT:
-        reason = contacts.suppression_reason(session, number)
-        if reason is not None:
-            return Suppressed(reason)
+        if contact is not None and contact.opted_out:
+            return Suppressed("opted out")
+        if number in facts.suppressions:
+            return Suppressed(f"suppressed: {facts.suppressions[number]}")
     if purpose is not Purpose.MARKETING:
         return Allowed()
-    contact = contacts.find(session, number)
     override = contact.time_zone if contact is not None else None
     until = policy.quiet_hours.next_allowed(now, number, override)
-    free = policy.cap.next_free(_marketing_times(session, number), until)
+    free = policy.cap.next_free(facts.marketing.get(number, []), until)
     if free is not None:
         return Suppressed(
             f"frequency cap: {policy.cap.limit} marketing messages per {policy.cap.window}"
@@ -129,6 +157,13 @@ def check(
     if until > now:
         return Deferred(until, "quiet hours in the recipient's time zone")
     return Allowed()
+
+
+def check(
+    session: Session, number: str, purpose: Purpose, now: datetime, *, policy: Policy
+) -> Decision:
+    """May a message for ``purpose`` go to ``number`` at ``now``?"""
+    return decide(gather(session, [number]), number, purpose, now, policy=policy)
 
 
 _PURPOSES = "cellgate.compliance.purposes"
@@ -170,13 +205,18 @@ def install(sessions: sessionmaker[Session], policy: Policy) -> Callable[[], Non
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         purposes: dict[str, Purpose] = session.info.pop(_PURPOSES, {})
-        for message in _new_outbound(session):
+        outbound = list(_new_outbound(session))
+        if not outbound:
+            return
+        facts = gather(session, (message.peer for message in outbound))
+        for message in outbound:
             purpose = purposes.pop(message.peer, None) or PURPOSE_OF_KIND.get(
                 message.kind, Purpose.TRANSACTIONAL
             )
             now = message.created_at or utcnow()
             at = max(message.scheduled_at or now, now)
-            apply(session, message, check(session, message.peer, purpose, at, policy=policy), now)
+            decision = decide(facts, message.peer, purpose, at, policy=policy)
+            apply(session, message, decision, now)
 
     event.listen(sessions, "before_flush", before_flush)
     return lambda: event.remove(sessions, "before_flush", before_flush)

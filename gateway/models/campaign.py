@@ -45,6 +45,7 @@ class ScheduleKind(StrEnum):
 class RunState(StrEnum):
     PENDING = "pending"  # fired; messages still to be created
     DONE = "done"
+    MISSED = "missed"  # due while the gateway was down, beyond the misfire grace
     CANCELLED = "cancelled"
 
 
