@@ -136,14 +136,15 @@ def test_contacts_are_filtered_by_number_and_opt_out(client: FlaskClient, admin:
 
     def ids(query: str) -> list[int]:
         return [
-            c["id"] for c in client.get(f"/api/v1/contacts?{query}", headers=admin).json["data"]
+            c["id"]
+            for c in client.get(f"/api/v1/contacts?{query}", headers=admin).get_json()["data"]
         ]
 
     assert ids("number=(415) 555-0123") == [kept]
     assert ids("opted_out=true") == [gone]
     assert ids("opted_out=false") == [kept]
     refused = client.get("/api/v1/contacts?number=12", headers=admin)
-    assert (refused.status_code, refused.json["error"]["field"]) == (422, "number")
+    assert (refused.status_code, refused.get_json()["error"]["field"]) == (422, "number")
 
 
 def test_patch_changes_only_the_fields_given(client: FlaskClient, admin: Headers) -> None:
@@ -151,10 +152,10 @@ def test_patch_changes_only_the_fields_given(client: FlaskClient, admin: Headers
     url = f"/api/v1/contacts/{contact['id']}"
     response = client.patch(url, json={"last_name": "King", "tags": ["b"]}, headers=admin)
     assert response.status_code == 200
-    assert (response.json["first_name"], response.json["last_name"]) == ("Ada", "King")
-    assert response.json["tags"] == ["b"]
+    assert (response.get_json()["first_name"], response.get_json()["last_name"]) == ("Ada", "King")
+    assert response.get_json()["tags"] == ["b"]
     refused = client.patch(url, json={"number": "+14155550199"}, headers=admin)
-    assert (refused.status_code, refused.json["error"]["field"]) == (422, "number")
+    assert (refused.status_code, refused.get_json()["error"]["field"]) == (422, "number")
 
 
 def test_an_api_opt_out_is_in_the_ledger_withdraws_waiting_messages_and_can_be_undone(
@@ -164,9 +165,9 @@ def test_an_api_opt_out_is_in_the_ledger_withdraws_waiting_messages_and_can_be_u
     with sessions() as session:
         waiting = enqueue(session, NUMBER, "see you", region="US", now=utcnow()).id
     url = f"/api/v1/contacts/{contact_id}"
-    out = client.patch(url, json={"opted_out": True}, headers=admin).json
+    out = client.patch(url, json={"opted_out": True}, headers=admin).get_json()
     assert (out["opted_out"], out["opt_out_channel"]) == (True, "api")
-    back = client.patch(url, json={"opted_out": False}, headers=admin).json
+    back = client.patch(url, json={"opted_out": False}, headers=admin).get_json()
     assert back["opted_out"] is False
     with sessions() as session:
         assert session.get(Message, waiting).state == MessageState.SUPPRESSED  # type: ignore[union-attr]
@@ -186,9 +187,9 @@ def test_someone_who_texted_stop_cannot_be_resubscribed_through_the_api(
         headers=admin,
     )
     assert response.status_code == 409
-    assert response.json["error"]["code"] == "consent_locked"
-    assert response.json["error"]["field"] == "opted_out"
-    after = client.get(f"/api/v1/contacts/{contact_id}", headers=admin).json
+    assert response.get_json()["error"]["code"] == "consent_locked"
+    assert response.get_json()["error"]["field"] == "opted_out"
+    after = client.get(f"/api/v1/contacts/{contact_id}", headers=admin).get_json()
     assert (after["opted_out"], after["first_name"]) == (True, "")
 
 
@@ -220,7 +221,7 @@ def test_the_export_holds_the_contact_and_their_messages(
     contact_id = create(client, admin, number=NUMBER, first_name="Ada")[1]["id"]
     with sessions() as session:
         enqueue(session, NUMBER, "hello Ada", region="US", now=utcnow())
-    export = client.get(f"/api/v1/contacts/{contact_id}/export", headers=admin).json
+    export = client.get(f"/api/v1/contacts/{contact_id}/export", headers=admin).get_json()
     assert export["contact"]["first_name"] == "Ada"
     assert [m["body"] for m in export["messages"]] == ["hello Ada"]
 
@@ -229,4 +230,4 @@ def test_the_export_holds_the_contact_and_their_messages(
 def test_an_unknown_contact_is_404(client: FlaskClient, admin: Headers, contact_id: int) -> None:
     for method in ("GET", "DELETE"):
         response = client.open(f"/api/v1/contacts/{contact_id}", method=method, headers=admin)
-        assert (response.status_code, response.json["error"]["code"]) == (404, "not_found")
+        assert (response.status_code, response.get_json()["error"]["code"]) == (404, "not_found")

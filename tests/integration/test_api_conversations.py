@@ -60,7 +60,7 @@ def reply(
     response = client.post(
         f"/api/v1/conversations/{conversation_id}/messages", json={"body": text}, headers=headers
     )
-    return response.status_code, response.json or {}
+    return response.status_code, response.get_json() or {}
 
 
 def test_conversations_are_filtered_by_status_assignee_and_unread(
@@ -81,7 +81,7 @@ def test_conversations_are_filtered_by_status_assignee_and_unread(
     def ids(query: str) -> list[int]:
         response = client.get(f"/api/v1/conversations?{query}", headers=auth)
         assert response.status_code == 200
-        return [c["id"] for c in response.json["data"]]
+        return [c["id"] for c in response.get_json()["data"]]
 
     assert ids("") == [second, first]
     assert ids("status=open") == [first]
@@ -90,9 +90,11 @@ def test_conversations_are_filtered_by_status_assignee_and_unread(
     assert ids("assignee=none") == [first]
     assert ids("unread=true") == [first]
     assert ids("unread=false") == [second]
-    listed = client.get("/api/v1/conversations?limit=1", headers=auth).json
+    listed = client.get("/api/v1/conversations?limit=1", headers=auth).get_json()
     assert listed["data"][0]["contact"]["number"] == "+14155550124"
-    rest = client.get(f"/api/v1/conversations?cursor={listed['next_cursor']}", headers=auth).json
+    rest = client.get(
+        f"/api/v1/conversations?cursor={listed['next_cursor']}", headers=auth
+    ).get_json()
     assert ([c["id"] for c in rest["data"]], rest["next_cursor"]) == ([first], None)
 
 
@@ -104,7 +106,7 @@ def test_unknown_filters_are_refused_naming_them(
     client: FlaskClient, auth: Headers, query: str, field: str
 ) -> None:
     response = client.get(f"/api/v1/conversations?{query}", headers=auth)
-    assert (response.status_code, response.json["error"]["field"]) == (422, field)
+    assert (response.status_code, response.get_json()["error"]["field"]) == (422, field)
 
 
 def test_a_thread_reads_newest_last_and_pages_back_in_time(
@@ -114,13 +116,17 @@ def test_a_thread_reads_newest_last_and_pages_back_in_time(
     for n in range(5):
         conversation_id = text_in(gated, pipeline, NUMBER, f"text {n}")
     url = f"/api/v1/conversations/{conversation_id}?limit=2"
-    latest = client.get(url, headers=auth).json
+    latest = client.get(url, headers=auth).get_json()
     assert latest["contact"]["number"] == NUMBER
     assert latest["unread"] == 5
     assert [m["body"] for m in latest["messages"]["data"]] == ["text 3", "text 4"]
-    earlier = client.get(f"{url}&cursor={latest['messages']['next_cursor']}", headers=auth).json
+    earlier = client.get(
+        f"{url}&cursor={latest['messages']['next_cursor']}", headers=auth
+    ).get_json()
     assert [m["body"] for m in earlier["messages"]["data"]] == ["text 1", "text 2"]
-    first = client.get(f"{url}&cursor={earlier['messages']['next_cursor']}", headers=auth).json
+    first = client.get(
+        f"{url}&cursor={earlier['messages']['next_cursor']}", headers=auth
+    ).get_json()
     assert [m["body"] for m in first["messages"]["data"]] == ["text 0"]
     assert first["messages"]["next_cursor"] is None
 
@@ -137,7 +143,7 @@ def test_a_reply_is_queued_on_the_contacts_sim(
         NUMBER,
     )
     assert message["modem"] == "sim1"
-    after = client.get(f"/api/v1/conversations/{conversation_id}", headers=auth).json
+    after = client.get(f"/api/v1/conversations/{conversation_id}", headers=auth).get_json()
     assert (after["status"], after["unread"]) == ("pending", 0)
     assert after["messages"]["data"][-1]["id"] == message["id"]
 
@@ -160,7 +166,7 @@ def test_a_reply_waits_for_a_users_claim_to_end(
     bob = user_id(gated, "bob")
     with gated() as session:
         assert conversations.claim(session, conversation_id, bob, utcnow(), ttl=timedelta(hours=1))
-    listed = client.get(f"/api/v1/conversations/{conversation_id}", headers=auth).json
+    listed = client.get(f"/api/v1/conversations/{conversation_id}", headers=auth).get_json()
     assert listed["claimed_by"] == bob
     status, body = reply(client, auth, conversation_id, "hello")
     assert (status, body["error"]["code"]) == (409, "conversation_claimed")
@@ -181,7 +187,7 @@ def test_a_retried_reply_is_sent_once(
     first = client.post(url, json={"body": "hello"}, headers=headers)
     again = client.post(url, json={"body": "hello"}, headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert again.json == first.json
+    assert again.get_json() == first.get_json()
     with gated() as session:
         sent = session.scalars(select(Message).where(Message.direction == "out")).all()
         assert [m.body for m in sent] == ["hello"]
