@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.campaigns.scheduler import CampaignScheduler
 from gateway.config import Config
 from gateway.dispatch import Dispatcher
 from gateway.events import EventBus
@@ -46,6 +47,7 @@ class Gateway:
     dispatcher: Dispatcher
     webhooks: WebhookWorker
     inbox: SimInbox
+    campaigns: CampaignScheduler
 
     @classmethod
     def build(cls, config: Config, engine: Engine) -> Gateway:
@@ -59,6 +61,7 @@ class Gateway:
             dispatcher=Dispatcher(config, sessions, on_event=inbox),
             webhooks=WebhookWorker(sessions, config.webhooks),
             inbox=inbox,
+            campaigns=CampaignScheduler(config, sessions, engine),
         )
 
     @property
@@ -68,8 +71,10 @@ class Gateway:
     def start(self) -> None:
         self.dispatcher.start()
         self.webhooks.start()
+        self.campaigns.start()
 
     def stop(self) -> None:
+        self.campaigns.stop()
         self.webhooks.stop()
         self.dispatcher.stop()
 
