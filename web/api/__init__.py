@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.api import contacts, conversations, errors, keys, messages, modems, openapi
+from web.api import (
+    campaigns,
+    contacts,
+    conversations,
+    errors,
+    keys,
+    messages,
+    modems,
+    openapi,
+)
 from web.api.blueprint import bp, is_api_path
 
 __all__ = ["init_app", "is_api_path"]
 
 # Imported for their routes and hooks on ``bp``.
-_ROUTES = (contacts, conversations, keys, messages, modems, openapi)
+_ROUTES = (campaigns, contacts, conversations, keys, messages, modems, openapi)
 
 
 def init_app(app: Flask) -> None:
