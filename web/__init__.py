@@ -16,6 +16,7 @@ from gateway.services import Services
 from web import (
     api,
     auth,
+    campaigns,
     contacts,
     dashboard,
     db,
@@ -59,6 +60,7 @@ def create_app(
         dashboard.bp,
         inbox.bp,
         contacts.bp,
+        campaigns.bp,
         reports.bp,
         settings.bp,
         live.bp,

@@ -10,7 +10,7 @@ another campaign's C.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.compliance.keywords import words
 from gateway.errors import ValidationError
-from gateway.keywords.rules import Action, MatchMode, parse_actions
+from gateway.keywords.rules import Action, ActionKind, MatchMode, parse_actions
 from gateway.models import Campaign, KeywordRule
 
 
@@ -82,3 +82,71 @@ def options(session: Session, campaign: Campaign) -> list[ReplyOption]:
     for rule in rules:
         grouped.setdefault(parse_actions(rule.actions), []).append(rule.keyword)
     return [ReplyOption(tuple(keywords), actions) for actions, keywords in grouped.items()]
+
+
+_ACTION_WORDS = {
+    "reply": ActionKind.REPLY,
+    "tag": ActionKind.TAG,
+    "untag": ActionKind.UNTAG,
+    "set": ActionKind.SET_FIELD,
+    "assign": ActionKind.ASSIGN,
+    "open": ActionKind.OPEN,
+    "pending": ActionKind.PENDING,
+    "close": ActionKind.CLOSE,
+    "webhook": ActionKind.WEBHOOK,
+}
+
+
+def parse_lines(text: str, user_id: Callable[[str], int]) -> list[ReplyOption]:
+    """Options written one per line, as in the campaign form::
+
+        C => tag confirmed; reply Thank you, see you then
+        R => open; assign frontdesk
+        4, 5 => reply Thanks! Review us at https://example.org/review
+
+    ``user_id`` turns the name after ``assign`` into a user id (or raises).
+    """
+    raw = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        keywords, arrow, rest = line.partition("=>")
+        if not arrow:
+            raise ValidationError(
+                f"reply line {number}: write KEYWORDS => actions", field="replies"
+            )
+        actions = []
+        for part in rest.split(";"):
+            word, _, value = part.strip().partition(" ")
+            kind = _ACTION_WORDS.get(word.lower())
+            if kind is None:
+                raise ValidationError(
+                    f"reply line {number}: unknown action {word!r}", field="replies"
+                )
+            value = value.strip()
+            if kind is ActionKind.SET_FIELD:
+                name, _, value = value.partition("=")
+                actions.append({"kind": kind, "name": name.strip(), "value": value.strip()})
+                continue
+            if kind is ActionKind.ASSIGN:
+                value = str(user_id(value))
+            actions.append({"kind": kind, "value": value})
+        raw.append({"keywords": keywords, "actions": actions})
+    return parse_options(raw)
+
+
+def format_lines(options: Iterable[ReplyOption], username: Callable[[int], str]) -> str:
+    """The inverse of :func:`parse_lines`, to show and edit saved options."""
+    words_of = {kind: word for word, kind in _ACTION_WORDS.items()}
+    lines = []
+    for option in options:
+        parts = []
+        for action in option.actions:
+            if action.kind is ActionKind.SET_FIELD:
+                parts.append(f"set {action.name}={action.value}")
+            elif action.kind is ActionKind.ASSIGN:
+                parts.append(f"assign {username(int(action.value))}")
+            else:
+                parts.append(f"{words_of[action.kind]} {action.value}".strip())
+        lines.append(f"{', '.join(option.keywords)} => {'; '.join(parts)}")
+    return "\n".join(lines)
