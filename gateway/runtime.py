@@ -58,7 +58,7 @@ class Gateway:
         return cls(
             sessions=sessions,
             events=events,
-            dispatcher=Dispatcher(config, sessions, on_event=inbox),
+            dispatcher=Dispatcher(config, sessions, on_event=inbox, on_sweep=inbox.sweep),
             webhooks=WebhookWorker(sessions, config.webhooks),
             inbox=inbox,
             campaigns=CampaignScheduler(config, sessions, engine),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
 from gateway.dispatch.health import ModemHealth
-from gateway.dispatch.worker import EventHandler, ModemWorker
+from gateway.dispatch.worker import EventHandler, ModemWorker, SweepHandler
 from gateway.models import utcnow
 from gateway.queue import drop_lease, enqueue_due, on_work, recover_stale, renew_lease
 
@@ -33,6 +33,7 @@ class Dispatcher:
         *,
         clock: Callable[[], datetime] = utcnow,
         on_event: EventHandler | None = None,
+        on_sweep: SweepHandler | None = None,
     ) -> None:
         self.node = config.queue.node or socket.gethostname()
         self._config = config
@@ -41,7 +42,13 @@ class Dispatcher:
         self._lease = timedelta(seconds=config.queue.lease_seconds)
         self.workers = {
             section.name: ModemWorker(
-                section, config, sessions, node=self.node, clock=clock, on_event=on_event
+                section,
+                config,
+                sessions,
+                node=self.node,
+                clock=clock,
+                on_event=on_event,
+                on_sweep=on_sweep,
             )
             for section in config.modems
         }

@@ -46,6 +46,9 @@ REOPEN_SECONDS = 5.0
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
 EventHandler = Callable[[str, ModemDriver, events.Event], None]
+# Takes every message off the SIM (AT+CMGL), on the worker's thread: at open, after a
+# recovery, and every inbound.sweep_seconds, for notifications a modem never sent.
+SweepHandler = Callable[[str, ModemDriver], object]
 # A report read from SIM storage: its recording task (None: not a report), index, memory.
 _StoredReport = tuple[Future[int | None] | None, int, str | None]
 
@@ -62,6 +65,7 @@ class ModemWorker:
         ticker: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         on_event: EventHandler | None = None,
+        on_sweep: SweepHandler | None = None,
     ) -> None:
         self.name = section.name
         self._config = config
@@ -71,6 +75,9 @@ class ModemWorker:
         self._clock = clock
         self._ticker = ticker  # monotonic seconds, for pacing
         self._on_event = on_event
+        self._on_sweep = on_sweep
+        self._sweep_every = config.inbound.sweep_seconds
+        self._next_sweep = 0.0  # ticker time; 0 sweeps at the first chance
         self._takeover_after = timedelta(minutes=config.queue.sticky_takeover_minutes)
         self._bucket = TokenBucket(
             section.rate_per_minute,
@@ -171,6 +178,7 @@ class ModemWorker:
         if not self.driver.healthy:
             self._set_down("modem not answering", now)
             return self._queue.poll_seconds
+        self._sweep_when_due()  # inbound goes on while sending rests or is capped
         if self._cooldown_until is not None:
             if now < self._cooldown_until:
                 return (self._cooldown_until - now).total_seconds()
@@ -193,6 +201,15 @@ class ModemWorker:
             return self._queue.poll_seconds
         self._send(claim)
         return None
+
+    def _sweep_when_due(self) -> None:
+        if self._on_sweep is None or self._ticker() < self._next_sweep:
+            return
+        self._next_sweep = self._ticker() + self._sweep_every
+        try:
+            self._on_sweep(self.name, self.driver)
+        except ModemError as exc:
+            log.warning("%s: could not list the SIM's messages: %s", self.name, exc)
 
     def _next_claim(self) -> Claim | None:
         """The claim made ahead if there is one, else one made now.
@@ -298,6 +315,7 @@ class ModemWorker:
             self._set_down(f"cannot open: {exc}", now)
             return False
         self._opened = True
+        self._next_sweep = 0.0  # what arrived while the port was closed
         with self._sessions() as session:
             record = session.get(ModemRecord, self.name) or ModemRecord(name=self.name)
             record.node = self._node
@@ -370,6 +388,7 @@ class ModemWorker:
         elif isinstance(event, events.ModemLost):
             self._set_down(event.reason, self._clock())
         elif isinstance(event, events.ModemRecovered):
+            self._next_sweep = 0.0  # what arrived while it was not answering
             self._set_up(self._clock())
         elif self._on_event is not None:
             self._on_event(self.name, self.driver, event)

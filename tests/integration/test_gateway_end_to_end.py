@@ -87,3 +87,25 @@ def test_stop_is_confirmed_once_and_later_sends_are_suppressed(
     assert "suppressed" in result.stdout + result.stderr
     time.sleep(1)
     assert [m.to for m in sim.sent] == [CUSTOMER]
+
+
+def test_texts_that_arrived_while_the_gateway_was_down_are_swept_in(
+    simulator: SimulatorFactory, live_server_factory: Callable[..., LiveServer]
+) -> None:
+    sim = simulator(modems=1)
+    for n in range(3):
+        sim.modems[0].inject_text(CUSTOMER, f"while you were away {n}")
+    sim_card = sim.modems[0].interpreter.sim
+    assert sim_card.stores["SM"].used == 3
+    server = live_server_factory(modem_tables(sim))
+    with database(server) as session:
+
+        def stored() -> bool:
+            session.expire_all()
+            bodies = session.scalars(
+                select(Message.body).where(Message.direction == Direction.IN)
+            ).all()
+            return sorted(bodies) == [f"while you were away {n}" for n in range(3)]
+
+        eventually(stored, "the three messages left on the SIM")
+    eventually(lambda: sim_card.stores["SM"].used == 0, "the SIM to be emptied")
