@@ -111,8 +111,10 @@ def test_a_campaign_arrives_personalised_and_replies_route(
     def assigned() -> bool:
         with gateway.sessions() as session:
             contact = contacts.find(session, numbers[2])
+            if contact is None:
+                return False
             conversation = session.scalars(
-                select(Conversation).where(Conversation.contact_id == contact.id)  # type: ignore[union-attr]
+                select(Conversation).where(Conversation.contact_id == contact.id)
             ).first()
             return conversation is not None and conversation.assignee_id == desk.id
 
