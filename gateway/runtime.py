@@ -23,10 +23,12 @@ from gateway.dispatch import Dispatcher
 from gateway.events import EventBus
 from gateway.inbound.pipeline import Pipeline, Settings
 from gateway.inbound.sim_inbox import SimInbox
+from gateway.queue.changes import StateChange, on_state_changes
 from gateway.server import load_app_factory, serve, stop_on_signals
 from gateway.services import Services
 from gateway.sessions import gated_sessions
 from gateway.webhooks.events import EVENT_TYPES, EventType, emit
+from gateway.webhooks.message_status import MessageStatusWebhooks
 from gateway.webhooks.worker import WebhookWorker
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,11 @@ def emit_webhook(session: Session, event_type: str, data: Mapping[str, Any], now
     """The pipeline reports more kinds of event than webhooks carry; pass on those they do."""
     if event_type in EVENT_TYPES:
         emit(session, EventType(event_type), data, now=now)
+
+
+def publish_states(events: EventBus, changes: list[StateChange]) -> None:
+    for message_id, state in changes:
+        events.publish("message.status", {"id": message_id, "state": state.value})
 
 
 @dataclass
@@ -53,6 +60,11 @@ class Gateway:
     def build(cls, config: Config, engine: Engine) -> Gateway:
         sessions = gated_sessions(config, engine)
         events = EventBus()
+        on_state_changes(
+            sessions,
+            before_commit=MessageStatusWebhooks(),
+            after_commit=lambda changes: publish_states(events, changes),
+        )
         pipeline = Pipeline(Settings.from_config(config), bus=events, webhook=emit_webhook)
         inbox = SimInbox(sessions, pipeline)
         return cls(

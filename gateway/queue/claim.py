@@ -19,6 +19,7 @@ from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Message, ModemRecord
+from gateway.queue.changes import note
 from gateway.states import MessageState
 
 S = MessageState
@@ -75,7 +76,11 @@ def take_next(
         CLAIM,
         {"asker": modem, "node": node, "now": now, "held_since": now - takeover_after},
     ).first()
-    return None if row is None else Claim(*row)
+    if row is None:
+        return None
+    claim = Claim(*row)
+    note(session, claim.id, S.SENDING)
+    return claim
 
 
 def claim_next(

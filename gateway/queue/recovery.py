@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Message, Node
+from gateway.queue.changes import note_many
 from gateway.queue.wakeup import note_work
 from gateway.states import MessageState, check_transition
 
@@ -60,6 +61,7 @@ def recover_stale(
         .returning(Message.id)
         .execution_options(synchronize_session=False)
     ).all()
+    note_many(session, list(stale), S.UNKNOWN)
     session.commit()
     if resend_unknown and stale:
         check_transition(S.UNKNOWN, S.QUEUED)
@@ -70,5 +72,6 @@ def recover_stale(
             .execution_options(synchronize_session=False)
         )
         note_work(session)
+        note_many(session, list(stale), S.QUEUED)
         session.commit()
     return list(stale)

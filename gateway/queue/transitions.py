@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Message, MessagePart
+from gateway.queue.changes import note
 from gateway.queue.claim import MESSAGES
 from gateway.queue.retry import Backoff
 from gateway.states import MessageState, check_transition, sources_of
@@ -33,7 +34,10 @@ def guarded_update(
         .values(state=new, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    note(session, message_id, new)
+    return True
 
 
 def move(
@@ -75,6 +79,7 @@ def record_sent(
     moved = session.execute(_SENT, {"message_id": message_id, "now": now, "sender": modem}).rowcount  # type: ignore[attr-defined]
     if moved != 1:
         return False
+    note(session, message_id, S.SENT)
     if not first_attempt:
         # A resend after an unknown outcome replaces the parts of the earlier attempt.
         session.execute(_FORGET_PARTS, {"message_id": message_id})
@@ -189,5 +194,8 @@ def cancel(session: Session, message_id: int, *, now: datetime) -> bool:
         .values(state=S.CANCELLED, final_at=now)
         .execution_options(synchronize_session=False)
     )
+    cancelled = result.rowcount == 1
+    if cancelled:
+        note(session, message_id, S.CANCELLED)
     session.commit()
-    return result.rowcount == 1
+    return cancelled

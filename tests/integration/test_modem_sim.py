@@ -15,7 +15,6 @@ from drivers.pdu import Deliver, StatusReport, encode_deliver
 from drivers.sim import VENDORS, Simulator
 from drivers.sim.storage import Stat
 
-
 WAIT = 10.0
 
 

@@ -29,6 +29,7 @@ def close(client: Any) -> None:
         if "threadedHandleModemNotification" in thread.name:
             thread.join(timeout=10)
 
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # the library's regexes carry invalid escapes
     gsmmodem_modem = pytest.importorskip("gsmmodem.modem")
