@@ -77,7 +77,9 @@ def _limit() -> int:
 def _filters() -> directory.ConversationFilters:
     status = body.query_choice("status", frozenset(ConversationStatus))
     assignee = request.args.get("assignee")
-    if assignee is not None and not ASSIGNEE.fullmatch(assignee):
+    if assignee is not None and (
+        not ASSIGNEE.fullmatch(assignee) or (assignee != UNASSIGNED and int(assignee) > MAX_ID)
+    ):
         raise ValidationError(
             f"assignee: a user id, or {UNASSIGNED!r} for unassigned", field="assignee"
         )
