@@ -4,8 +4,9 @@ Each message is committed to the database before its SIM copy is deleted, so a c
 between costs at most a re-read (which :meth:`Pipeline.store` recognises), never a
 message. The sweep (``AT+CMGL``) catches what notifications missed: modems that drop
 +CMTI in a burst, messages that arrived while the gateway was down, and a full SIM,
-which it empties. Status reports and undecodable PDUs are left on the SIM for the send
-worker and for a person respectively.
+which it empties. A PDU the codec cannot read is kept raw (``undecodable_pdus``) and
+taken off the SIM too: never lost, and never filling the SIM. Status reports are left
+on the SIM for the send worker.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drivers.modem import StoredMessage, events
 from drivers.pdu import Deliver
 from gateway.inbound.pipeline import InboundSms, Pipeline
-from gateway.models import Message, utcnow
+from gateway.models import Message, UndecodablePdu, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class SimInbox:
             self.take(modem, driver, stored)
         elif isinstance(event, events.IncomingPdu):
             if event.decoded is None:
-                log.warning("%s: undecodable +CMT PDU %s: %s", modem, event.raw_hex, event.error)
+                self._keep_raw(modem, event.raw_hex, event.error or "undecodable")
             else:
                 self._receive(modem, event.decoded)
 
@@ -75,17 +76,25 @@ class SimInbox:
 
     def take(self, modem: str, driver: SimStorage, stored: StoredMessage) -> bool:
         """Store one SIM message, then delete it from the SIM; ``False`` when left there."""
+        if stored.decoded is None:
+            self._keep_raw(modem, stored.pdu, stored.error or "undecodable")
+            driver.delete_message(stored.index, stored.storage)
+            return True
         if not isinstance(stored.decoded, Deliver):
-            if stored.decoded is None:
-                log.warning(
-                    "%s: SIM message %d is undecodable: %s", modem, stored.index, stored.error
-                )
             return False
         message = self._store(modem, stored.decoded)
         driver.delete_message(stored.index, stored.storage)
         if message is not None:
             self._process(message)
         return True
+
+    def _keep_raw(self, modem: str, pdu: str, error: str) -> None:
+        log.warning("%s: undecodable PDU kept raw: %s", modem, error)
+        with self._sessions() as session:
+            session.add(
+                UndecodablePdu(modem=modem, pdu=pdu, error=error, received_at=self._clock())
+            )
+            session.commit()
 
     def _store(self, modem: str, deliver: Deliver) -> Message | None:
         sms = InboundSms.from_deliver(deliver, modem)

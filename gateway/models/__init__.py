@@ -13,7 +13,7 @@ from gateway.models.consent import ConsentAction, ConsentChannel, ConsentEvent
 from gateway.models.contact import Contact, NumberKind, Suppression
 from gateway.models.conversation import Conversation, ConversationStatus, Note
 from gateway.models.idempotency import IdempotencyRecord
-from gateway.models.inbound import AutoReplyLog, InboundPart, MessageMeta
+from gateway.models.inbound import AutoReplyLog, InboundPart, MessageMeta, UndecodablePdu
 from gateway.models.keyword_rule import KeywordRule
 from gateway.models.message import PRIORITY, Direction, Kind, Message, MessagePart
 from gateway.models.modem import ModemRecord, Node
@@ -63,6 +63,7 @@ __all__ = [
     "ScheduleKind",
     "Segment",
     "Suppression",
+    "UndecodablePdu",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -57,3 +57,20 @@ class AutoReplyLog(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     period_start: Mapped[datetime]
     sent_at: Mapped[datetime]
+
+
+class UndecodablePdu(Base):
+    """An inbound PDU our codec could not read, kept as received instead of being lost.
+
+    It is taken off the SIM like any message (a SIM that kept it would fill up), so
+    this row is the only copy: the raw hex and the decoder's reason, for a person or a
+    later codec to read.
+    """
+
+    __tablename__ = "undecodable_pdus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    modem: Mapped[str] = mapped_column(String(32))
+    pdu: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from drivers.sim import Simulator
 from gateway.db import make_engine
-from gateway.models import Contact, Conversation, Direction, Message
+from gateway.models import Contact, Conversation, Direction, Message, UndecodablePdu
 from tests.plugins.gateway_server import LiveServer, cellgate
 from tests.plugins.simulator import SimulatorFactory
 
@@ -113,4 +113,25 @@ def test_texts_that_arrived_while_the_gateway_was_down_are_swept_in(
             return sorted(bodies) == [f"while you were away {n}" for n in range(3)]
 
         eventually(stored, "the three messages left on the SIM")
+    eventually(lambda: sim_card.stores["SM"].used == 0, "the SIM to be emptied")
+
+
+def test_an_undecodable_pdu_is_kept_raw_and_taken_off_the_sim(
+    simulator: SimulatorFactory, live_server_factory: Callable[..., LiveServer]
+) -> None:
+    sim = simulator(modems=1)
+    server = live_server_factory(modem_tables(sim))
+    truncated = "0791448720003023040C914477009001230000112011912043001AC8329BFD06"
+    sim.modems[0].inject_pdu(truncated)
+    with database(server) as session:
+
+        def kept() -> UndecodablePdu | None:
+            session.expire_all()
+            return session.scalars(select(UndecodablePdu)).first()
+
+        row = eventually(kept, "the raw PDU to be kept")
+        assert isinstance(row, UndecodablePdu)
+        assert row.pdu.upper().endswith(truncated[-20:])
+        assert "truncated" in row.error
+    sim_card = sim.modems[0].interpreter.sim
     eventually(lambda: sim_card.stores["SM"].used == 0, "the SIM to be emptied")
