@@ -2,8 +2,8 @@
 
 Every such factory carries the compliance gate, so a message made by any entry point
 (the running gateway, ``cellgate send``, the API, a campaign) is checked in the flush
-that stores it. The send worker checks again when it claims a message, for rows that
-reach the queue some other way.
+that stores it; an opt-out withdraws what is still waiting for that number. A row
+written past the ORM (raw SQL) is not checked: the send worker does not check again.
 """
 
 from __future__ import annotations
