@@ -186,8 +186,11 @@ def reply(
     user_id: int,
     region: str,
     now: datetime,
+    send_at: datetime | None = None,
 ) -> Message:
     """Queue an agent's reply (through the compliance gate, like every send). Commits.
+
+    ``send_at`` schedules it for later (the queue holds it as ``scheduled`` until then).
 
     Raises :class:`ConversationClaimed` while another agent holds the claim, and
     :class:`ValidationError` for a contact that cannot be texted.
@@ -201,4 +204,12 @@ def reply(
     conversation.unread = 0
     conversation.status = ConversationStatus.PENDING
     conversation.last_message_at = now
-    return enqueue(session, contact.number, body, kind=Kind.CONVERSATION, region=region, now=now)
+    return enqueue(
+        session,
+        contact.number,
+        body,
+        kind=Kind.CONVERSATION,
+        region=region,
+        now=now,
+        send_at=send_at,
+    )

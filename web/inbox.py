@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     abort,
@@ -99,6 +102,19 @@ def _back(conversation_id: int) -> Response:
     return redirect(url_for("inbox.thread", conversation_id=conversation_id))
 
 
+def _local_time(value: str, zone: str) -> datetime | None:
+    """A ``datetime-local`` field, read in the business time zone; empty means now."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("send later: not a date and time", field="send_at") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment
+
+
 @bp.post("/<int:conversation_id>/reply")
 def reply(conversation_id: int) -> ResponseReturnValue:
     db = get_session()
@@ -106,6 +122,7 @@ def reply(conversation_id: int) -> ResponseReturnValue:
     config: Config = current_app.extensions["cellgate.config"]
     body = request.form.get("body", "")
     try:
+        send_at = _local_time(request.form.get("send_at", ""), config.gateway.timezone)
         conversations.reply(
             db,
             conversation,
@@ -113,6 +130,7 @@ def reply(conversation_id: int) -> ResponseReturnValue:
             user_id=g.user.id,
             region=config.gateway.default_region,
             now=utcnow(),
+            send_at=send_at,
         )
     except (ValidationError, ConversationClaimed) as exc:
         db.rollback()

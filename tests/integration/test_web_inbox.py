@@ -157,3 +157,38 @@ def test_the_event_stream_relays_bus_events_and_ends_on_time() -> None:
     rest = list(events)
     assert rest
     assert set(rest) == {": keep-alive\n\n"}
+
+
+def test_a_reply_can_be_scheduled_for_later_in_the_business_time_zone(
+    agent_client: FlaskClient, sessions: sessionmaker[Session], csrf: Csrf
+) -> None:
+    conversation_id = inbound(sessions, "+15550000006", "can you text me tomorrow?")
+    thread = f"/inbox/{conversation_id}"
+    token = csrf(agent_client, thread)
+    later = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
+    response = agent_client.post(
+        f"{thread}/reply",
+        data={
+            "body": "Good morning!",
+            "send_at": later.strftime("%Y-%m-%dT%H:%M"),
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    with sessions() as session:
+        reply = session.scalars(select(Message).where(Message.direction == Direction.OUT)).one()
+        assert reply.state == "scheduled"
+        assert reply.scheduled_at == later  # the test config's business time zone is UTC
+
+
+def test_a_reply_time_that_is_not_a_time_is_refused(
+    agent_client: FlaskClient, sessions: sessionmaker[Session], csrf: Csrf
+) -> None:
+    conversation_id = inbound(sessions, "+15550000007", "hi")
+    token = csrf(agent_client, f"/inbox/{conversation_id}")
+    response = agent_client.post(
+        f"/inbox/{conversation_id}/reply",
+        data={"body": "hello", "send_at": "tomorrow-ish", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "send later: not a date and time" in response.get_data(as_text=True)
