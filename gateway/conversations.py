@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError, NotFound, ValidationError
@@ -44,17 +45,23 @@ def get(session: Session, conversation_id: int) -> Conversation:
 
 
 def for_contact(session: Session, contact: Contact, now: datetime) -> tuple[Conversation, bool]:
-    """The contact's conversation, created (flushed) when it has none yet."""
-    found = session.scalars(
-        select(Conversation).where(Conversation.contact_id == contact.id)
-    ).first()
+    """The contact's conversation, created (flushed) when it has none yet.
+
+    Two modems receiving from the same new contact at once: the loser's insert fails on
+    the unique contact, is rolled back to a savepoint, and it takes the winner's row.
+    """
+    query = select(Conversation).where(Conversation.contact_id == contact.id)
+    found = session.scalars(query).first()
     if found is not None:
         return found, False
     conversation = Conversation(
         contact_id=contact.id, status=ConversationStatus.OPEN, unread=0, created_at=now
     )
-    session.add(conversation)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+    except IntegrityError:
+        return session.scalars(query).one(), False
     return conversation, True
 
 

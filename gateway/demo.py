@@ -11,12 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from drivers.sim import Simulator
 from gateway import migrate
+from gateway.campaigns import replies
+from gateway.campaigns import store as campaigns
+from gateway.campaigns.store import CampaignSpec
 from gateway.config import Config, GatewaySection, ModemSection, WebSection
 from gateway.db import make_engine, make_session_factory
-from gateway.models import Contact, Role, User
+from gateway.models import Contact, Role, User, utcnow
 from gateway.runtime import run_gateway
 from gateway.users import create_user, generate_password, set_password
 
@@ -51,8 +55,34 @@ def prepare_database(config: Config) -> tuple[str, bool]:
                 session.add(
                     Contact(number=number, first_name=first, last_name=last, tags=tags, fields={})
                 )
+    if first_start:
+        with make_session_factory(engine)() as session:
+            add_sample_campaign(session)
     engine.dispose()
     return password, first_start
+
+
+def add_sample_campaign(session: Session) -> None:
+    """A draft reminder with reply options, ready to look at, preview and send."""
+    campaign = campaigns.create(
+        session,
+        CampaignSpec(
+            name="Appointment reminder",
+            body=(
+                "Hi {{first_name|there}}, this is a reminder of your appointment tomorrow. "
+                "Reply C to confirm or R to reschedule."
+            ),
+        ),
+        utcnow(),
+    )
+    admin_id = session.scalar(select(User.id).where(User.username == DEMO_ADMIN))
+    assert admin_id is not None
+    options = replies.parse_lines(
+        "C => tag confirmed; reply Thank you, see you tomorrow!\nR => open; assign admin",
+        lambda _name: admin_id,
+    )
+    replies.set_options(session, campaign, options)
+    session.commit()
 
 
 def text_the_gateway(sim: Simulator) -> None:

@@ -60,6 +60,9 @@ STATUS_OF_ACTION = {
     ActionKind.CLOSE: ConversationStatus.CLOSED,
 }
 
+# How long a stored message is left to the worker processing it before a sweep
+# treats it as abandoned by a crash.
+PENDING_GRACE = timedelta(minutes=2)
 # emit(session, event_type, payload, now): adds webhook deliveries to the session.
 Webhook = Callable[[Session, str, Mapping[str, Any], datetime], object]
 
@@ -296,11 +299,19 @@ class Pipeline:
         return message
 
     def process_pending(self, session: Session, now: datetime) -> int:
-        """Finish messages stored but never processed (the process stopped in between)."""
+        """Finish messages stored but never processed (the process stopped in between).
+
+        Only those stored a while ago: a newer one is still in the hands of the worker
+        that stored it, and processing it here as well would answer a STOP twice.
+        """
         pending = session.scalars(
             select(Message)
             .join(MessageMeta, MessageMeta.message_id == Message.id)
-            .where(Message.direction == Direction.IN, MessageMeta.processed_at.is_(None))
+            .where(
+                Message.direction == Direction.IN,
+                MessageMeta.processed_at.is_(None),
+                Message.created_at < now - PENDING_GRACE,
+            )
             .order_by(Message.id)
         ).all()
         for message in pending:

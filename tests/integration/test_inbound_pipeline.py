@@ -195,3 +195,18 @@ def test_our_own_modems_are_never_answered(
         pipeline.receive(session, sms("hello"), NOON.replace(hour=23))
         assert messages(session, Direction.OUT) == []
         assert len(messages(session, Direction.IN)) == 2
+
+
+def test_a_message_left_unprocessed_by_a_crash_is_finished_later_and_only_then(
+    gated: sessionmaker[Session], pipeline: Pipeline
+) -> None:
+    with gated() as session:
+        stored = pipeline.store(session, sms("STOP"), NOON)
+        assert stored is not None
+        # Still in the hands of the worker that stored it: a sweep leaves it alone.
+        assert pipeline.process_pending(session, NOON + timedelta(seconds=30)) == 0
+        assert messages(session, Direction.OUT) == []
+        assert pipeline.process_pending(session, NOON + timedelta(minutes=3)) == 1
+        [confirmation] = messages(session, Direction.OUT)
+        assert confirmation.peer == CUSTOMER
+        assert pipeline.process_pending(session, NOON + timedelta(minutes=4)) == 0
