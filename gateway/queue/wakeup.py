@@ -9,32 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.commit_signals import after_marked_commit, mark
 
 _KEY = "cellgate.queue.work"
 
 
 def note_work(session: Session) -> None:
     """Say that committing ``session`` makes messages claimable."""
-    session.info[_KEY] = True
+    mark(session, _KEY)
 
 
 def on_work(sessions: sessionmaker[Session], callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback`` after each commit that noted work; returns the unsubscriber."""
-
-    def after_commit(session: Session) -> None:
-        if session.info.pop(_KEY, False):
-            callback()
-
-    def after_rollback(session: Session) -> None:
-        session.info.pop(_KEY, None)
-
-    event.listen(sessions, "after_commit", after_commit)
-    event.listen(sessions, "after_rollback", after_rollback)
-
-    def unsubscribe() -> None:
-        event.remove(sessions, "after_commit", after_commit)
-        event.remove(sessions, "after_rollback", after_rollback)
-
-    return unsubscribe
+    return after_marked_commit(sessions, _KEY, callback)

@@ -14,9 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.commit_signals import after_marked_commit, mark
 from gateway.models import WebhookDelivery, WebhookEndpoint
 
 _KEY = "cellgate.webhooks.pending"
@@ -70,7 +71,7 @@ def queue_deliveries(
     ]
     session.add_all(deliveries)
     if deliveries:
-        session.info[_KEY] = True
+        mark(session, _KEY)
     return deliveries
 
 
@@ -89,19 +90,4 @@ def emit(
 
 def on_events(sessions: sessionmaker[Session], callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback`` after each commit that queued deliveries; returns the unsubscriber."""
-
-    def after_commit(session: Session) -> None:
-        if session.info.pop(_KEY, False):
-            callback()
-
-    def after_rollback(session: Session) -> None:
-        session.info.pop(_KEY, None)
-
-    event.listen(sessions, "after_commit", after_commit)
-    event.listen(sessions, "after_rollback", after_rollback)
-
-    def unsubscribe() -> None:
-        event.remove(sessions, "after_commit", after_commit)
-        event.remove(sessions, "after_rollback", after_rollback)
-
-    return unsubscribe
+    return after_marked_commit(sessions, _KEY, callback)
