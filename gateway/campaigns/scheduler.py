@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.campaigns.run import materialise_due
 from gateway.config import Config
+from gateway.db import make_engine
 from gateway.models import utcnow
 from gateway.models.campaign import scheduler_jobs
 
@@ -60,7 +61,10 @@ class CampaignScheduler:
         self._clock = clock
         self._settings = config.campaigns
         self._grace = timedelta(minutes=config.campaigns.misfire_grace_minutes)
-        store = SQLAlchemyJobStore(engine=engine, tablename=scheduler_jobs.name)
+        # The job store gets an engine of its own: APScheduler disposes its engine at
+        # shutdown, which would cut the connections the workers still hold on ours.
+        url = engine.url.render_as_string(hide_password=False)
+        store = SQLAlchemyJobStore(engine=make_engine(url), tablename=scheduler_jobs.name)
         self._scheduler = BackgroundScheduler(
             jobstores={"default": store},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},

@@ -128,7 +128,9 @@ def ui_server(tmp_path: Path) -> Iterator[UiServer]:
     thread = threading.Thread(target=server.run, name="ui-server", daemon=True)
     thread.start()
     yield UiServer(f"http://127.0.0.1:{server.effective_port}", config, sessions, events)
-    close_all(server._map)  # the loop ends when it has no sockets left
+    # Closed from inside the server's own loop (closing its sockets from this thread
+    # races its select()); the loop ends when it has no sockets left.
+    server.trigger.pull_trigger(lambda: close_all(server._map))
     thread.join(timeout=10)
     server.task_dispatcher.shutdown(timeout=10)
     engine.dispose()
