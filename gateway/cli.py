@@ -14,6 +14,7 @@ import click
 from gateway import __version__, migrate
 from gateway.backup import backup_sqlite
 from gateway.commands.apikey import apikey
+from gateway.commands.contacts import contacts
 from gateway.commands.context import fail, load_config, open_database, require_current_schema
 from gateway.commands.modems import modems
 from gateway.commands.send import send
@@ -178,3 +179,4 @@ main.add_command(apikey)
 main.add_command(webhook)
 main.add_command(simulate)
 main.add_command(modems)
+main.add_command(contacts)

@@ -144,3 +144,25 @@ def test_backup_refuses_postgresql(tmp_path: Path) -> None:
     result = run("backup", str(tmp_path / "x.db"), config=config)
     assert result.returncode == 2
     assert "use pg_dump" in result.stderr
+
+
+def test_contacts_import_stores_good_rows_and_names_the_bad_ones(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    init_database(config)
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "number,first_name,tags,consent_source\n"
+        "+14155550101,Maria,patient,paper form 2026-03\n"
+        "not a number,Tom,,\n"
+        "(415) 555-0102,Aisha,member,\n"
+    )
+    result = run("contacts", "import", str(csv_file), config=config)
+    assert result.returncode == 1
+    assert result.stdout.strip() == "2 created, 0 updated, 1 refused"
+    assert result.stderr.startswith(f"{csv_file}:3: ")
+    with sqlite3.connect(tmp_path / "data" / "cellgate.db") as connection:
+        numbers = {row[0] for row in connection.execute("SELECT number FROM contacts")}
+        consent = connection.execute("SELECT channel, detail FROM consent_events").fetchall()
+    connection.close()
+    assert numbers == {"+14155550101", "+14155550102"}
+    assert consent == [("import", "paper form 2026-03")]
