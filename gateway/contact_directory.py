@@ -86,7 +86,15 @@ class ImportRow:
 
 def parse_csv(text: str, region: str) -> list[ImportRow]:
     """Every data row of ``text``, each either ready to import or carrying its error."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_csv(text, region)
+    except csv.Error as exc:
+        raise ValidationError(f"not a readable CSV file: {exc}", field="file") from None
+
+
+def _parse_csv(text: str, region: str) -> list[ImportRow]:
+    # newline="": the csv module sees \r, \n and \r\n line ends itself, as it needs to.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames is None or "number" not in [
         name.strip().lower() for name in reader.fieldnames
     ]:
