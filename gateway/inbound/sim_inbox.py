@@ -18,12 +18,15 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from drivers.errors import CmsError
 from drivers.modem import StoredMessage, events
 from drivers.pdu import Deliver
 from gateway.inbound.pipeline import InboundSms, Pipeline
 from gateway.models import Message, UndecodablePdu, utcnow
 
 log = logging.getLogger(__name__)
+
+INVALID_INDEX = 321  # +CMS ERROR: invalid memory index (3GPP TS 27.005 3.2.5)
 
 
 class SimStorage(Protocol):
@@ -54,7 +57,14 @@ class SimInbox:
 
     def __call__(self, modem: str, driver: SimStorage, event: events.Event) -> None:
         if isinstance(event, events.NewMessageStored):
-            stored = driver.read_message(event.index, event.storage)
+            try:
+                stored = driver.read_message(event.index, event.storage)
+            except CmsError as exc:
+                if exc.code != INVALID_INDEX:
+                    raise
+                # A sweep got there first (it lists everything, notified or not).
+                log.debug("%s: message %d was already taken off the SIM", modem, event.index)
+                return
             self.take(modem, driver, stored)
         elif isinstance(event, events.IncomingPdu):
             if event.decoded is None:

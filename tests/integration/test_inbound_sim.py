@@ -106,3 +106,20 @@ def test_stop_through_the_modem_then_api_and_campaign_sends_never_leave_it(
             )
     sent = sim.wait_sent(1, WAIT)
     assert [(s.to, s.text) for s in sent] == [(CUSTOMER, config.compliance.opt_out_reply)]
+
+
+def test_a_notification_for_a_message_a_sweep_already_took_is_quietly_dropped(
+    modem: tuple[Simulator, Modem],
+    modem_events: queue.Queue[events.Event],
+    gated: sessionmaker[Session],
+    pipeline: Pipeline,
+) -> None:
+    sim, driver = modem
+    inbox = SimInbox(gated, pipeline)
+    sim.modems[0].inject_text(CUSTOMER, "hello once")
+    notification = modem_events.get(timeout=WAIT)
+    assert isinstance(notification, events.NewMessageStored)
+    assert inbox.sweep("sim0", driver) == 1
+    inbox("sim0", driver, notification)  # the slot is empty now: +CMS ERROR 321
+    with gated() as session:
+        assert [m.body for m in inbound(session)] == ["hello once"]
