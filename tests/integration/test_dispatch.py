@@ -207,7 +207,9 @@ def test_a_sim_stops_at_its_daily_cap_and_the_others_carry_on(
     sim = simulator(modems=2)
     config = gateway_config(tmp_path, sim)
     capped = replace(config.modems[0], daily_cap=cap)
-    dispatcher = dispatch(replace(config, modems=(capped, config.modems[1])))
+    # The other SIM is paced, so it cannot drain the queue before the capped one is open.
+    paced = replace(config.modems[1], rate_per_minute=600)
+    dispatcher = dispatch(replace(config, modems=(capped, paced)))
     put(sessions, 12)
     wait_for_states(sessions, {S.SENT, S.DELIVERED}, 12)
     by_modem = Counter(m.modem for m in sim.sent)
