@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from drivers.errors import PduError
@@ -56,10 +57,13 @@ S = MessageState
 
 def fire_due(session: Session, now: datetime, *, grace: timedelta) -> list[int]:
     """Record a run for every active campaign that is due; returns the new runs' ids."""
+    # populate_existing: the claim below is a Core update, so a Campaign this session
+    # already holds would otherwise keep the next_run_at of the run before and never
+    # match again.
     due = session.scalars(
-        select(Campaign).where(
-            Campaign.status == CampaignStatus.ACTIVE, Campaign.next_run_at <= now
-        )
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.ACTIVE, Campaign.next_run_at <= now)
+        .execution_options(populate_existing=True)
     ).all()
     fired: list[CampaignRun] = []
     for campaign in due:
@@ -131,9 +135,14 @@ def _in_window(campaign: Campaign, run: CampaignRun, grace: timedelta) -> Callab
     return due
 
 
+# Counting parts is a pure function of the text, and personalised texts repeat (the same
+# first names, the same fallbacks); bounded, as a text may be long.
+_counted = lru_cache(maxsize=1024)(count_segments)
+
+
 def new_message(text: str, number: str, now: datetime, at: datetime | None) -> Message:
     """A marketing message for the queue; the gate decides its final state in the flush."""
-    counted = count_segments(text)
+    counted = _counted(text)
     later = at is not None and at > now
     return Message(
         direction=Direction.OUT,
@@ -154,11 +163,17 @@ def new_message(text: str, number: str, now: datetime, at: datetime | None) -> M
 def store_batch(session: Session, campaign: str, messages: list[Message]) -> None:
     """Add ``messages`` (gated in this flush) and tie them to ``campaign`` for replies.
 
-    Not committed. The rows are new, so their meta is added rather than merged.
+    Not committed. The messages go through the ORM because the gate decides them in
+    its flush; their meta rows are new and no gate's business, so they are inserted in
+    one statement rather than built as a thousand more objects.
     """
+    if not messages:
+        return
     session.add_all(messages)
     session.flush()
-    session.add_all(MessageMeta(message_id=m.id, campaign=campaign) for m in messages)
+    session.execute(
+        insert(MessageMeta), [{"message_id": m.id, "campaign": campaign} for m in messages]
+    )
     if any(m.state == S.QUEUED for m in messages):
         note_work(session)
 
