@@ -1,12 +1,16 @@
-"""Settings (admins only): users, API keys, webhooks, keywords, reply templates.
+"""Settings (admins only): users, API keys, webhooks, keywords, reply templates, and the
+business hours, auto-reply and compliance rules.
 
-Business hours and compliance rules live in the configuration file, which is the one
-source of truth for them; the page shows what is in force.
+The configuration file gives those rules their defaults; an admin may override them
+here (gateway.setting_overrides keeps who changed what and when, and checks values
+with the config file's own converters). The page shows which values are overridden
+and can hand each back to the config file. The send gate and the inbound pipeline
+apply a change from the next message on (other nodes within seconds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import (
     Blueprint,
@@ -21,10 +25,12 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from gateway import apikeys, inbox, keyword_settings, reply_templates, users
+from gateway import apikeys, inbox, keyword_settings, reply_templates, setting_overrides, users
+from gateway.config import Config
 from gateway.errors import NotFound, ValidationError
 from gateway.models import Role, User, utcnow
 from gateway.webhooks import endpoints
+from web import rule_forms
 from web.db import get_session
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -36,12 +42,25 @@ def admins_only() -> None:
         abort(403)
 
 
-@bp.get("/")
-def index() -> str:
+def _config() -> Config:
+    config: Config = current_app.extensions["cellgate.config"]
+    return config
+
+
+def _page(errors: Mapping[str, str] | None = None, typed: tuple[str, ...] = ()) -> str:
+    """The settings page; ``typed`` keys show what was just submitted (with ``errors``)."""
     db = get_session()
+    config = _config()
+    overrides = setting_overrides.load(db)
+    in_force = setting_overrides.effective(config, overrides.values())
+    shown = {
+        key: rule_forms.shown(key, setting_overrides.config_value(in_force, key))
+        for key in setting_overrides.EDITABLE
+    }
+    shown.update({key: rule_forms.typed(key, request.form) for key in typed})
     return render_template(
         "settings/index.html",
-        config=current_app.extensions["cellgate.config"],
+        config=config,
         users=inbox.staff(db),
         keys=apikeys.list_keys(db),
         scopes=list(apikeys.Scope),
@@ -49,7 +68,63 @@ def index() -> str:
         rules=keyword_settings.active_rules(db),
         templates=reply_templates.all_templates(db),
         merge_fields=reply_templates.MERGE_FIELDS,
+        shown=shown,
+        overrides=overrides,
+        file_values={
+            key: rule_forms.summary(key, setting_overrides.config_value(config, key))
+            for key in setting_overrides.EDITABLE
+        },
+        errors=errors or {},
+        labels=rule_forms.LABELS,
+        groups=rule_forms.GROUPS,
+        day_names=rule_forms.DAY_NAMES,
     )
+
+
+@bp.get("/")
+def index() -> str:
+    return _page()
+
+
+@bp.post("/rules/<group>")
+def save_rules(group: str) -> Response | tuple[str, int]:
+    """Save one form's rules, all or none; a refusal shows the form again with each error."""
+    keys = rule_forms.GROUPS.get(group)
+    if keys is None:
+        abort(404)
+    db = get_session()
+    try:
+        changed = setting_overrides.save(
+            db,
+            _config(),
+            {key: rule_forms.value(key, request.form) for key in keys},
+            user_id=g.user.id,
+            now=utcnow(),
+        )
+    except setting_overrides.SettingsRefused as exc:
+        db.rollback()
+        return _page(exc.errors, keys), 422
+    title, count = rule_forms.GROUP_TITLES[group], len(changed)
+    flash(
+        f"{title} saved: {count} setting{'' if count == 1 else 's'} changed."
+        if changed
+        else f"{title}: nothing changed.",
+        "info",
+    )
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/rules/reset")
+def reset_rule() -> Response:
+    key = request.form.get("key", "")
+    label = rule_forms.LABELS.get(key, key)
+
+    def reset() -> str:
+        if setting_overrides.reset(get_session(), key, user_id=g.user.id, now=utcnow()):
+            return f"{label}: back to the config file's value."
+        return f"{label} already follows the config file."
+
+    return _act(reset)
 
 
 def _act(action: Callable[[], str]) -> Response:

@@ -19,6 +19,7 @@ from gateway.models.message import PRIORITY, Direction, Kind, Message, MessagePa
 from gateway.models.modem import ModemRecord, Node
 from gateway.models.reply_template import Closure, ReplyTemplate
 from gateway.models.segment import ContactField, FieldType, Segment
+from gateway.models.setting import SettingChange
 from gateway.models.user import Role, User
 from gateway.models.webhook import (
     DeliveryState,
@@ -62,6 +63,7 @@ __all__ = [
     "RunState",
     "ScheduleKind",
     "Segment",
+    "SettingChange",
     "Suppression",
     "UndecodablePdu",
     "User",
