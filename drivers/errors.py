@@ -15,6 +15,9 @@ class RetryClass(StrEnum):
     TRANSIENT = "transient"  # try again later, maybe on another modem
     PERMANENT = "permanent"  # the message itself is bad: fail it with this error
     MODEM = "modem"  # this modem cannot send now (no SIM, PIN, no network): hand over
+    # A send whose PDU the modem had taken when the answer failed to come (timeout, port
+    # lost): it may have gone out, so resending may duplicate it.
+    UNKNOWN = "unknown"
 
 
 class ModemError(Exception):

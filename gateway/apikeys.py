@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import NotFound, ValidationError
@@ -25,6 +25,8 @@ NAME_PATTERN = re.compile(r"\S.{0,63}")
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Built once: every API request looks its key up.
+_BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
 
 
 class Scope(StrEnum):
@@ -62,12 +64,12 @@ def create_key(
 def authenticate(session: Session, plain: str, *, now: datetime) -> ApiKey | None:
     """The active key ``plain`` is, or None; notes when it was used (to the minute).
 
-    The caller commits, so the note is written with the request's own work.
+    The caller commits when the note changed anything (``session.dirty``).
     """
     match = KEY_PATTERN.fullmatch(plain)
     if match is None:
         return None
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    key = session.scalar(_BY_PREFIX, {"prefix": match.group(1)})
     if key is None or not hmac.compare_digest(key.digest, digest(plain)) or not key.active:
         return None
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:

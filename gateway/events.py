@@ -8,7 +8,6 @@ announce, so a reader that reacts by querying sees it.
 
 from __future__ import annotations
 
-import itertools
 import queue
 import threading
 from collections.abc import Mapping
@@ -71,7 +70,23 @@ class EventBus:
         self._queue_size = queue_size
         self._lock = threading.Lock()
         self._subscribers: set[Subscription] = set()
-        self._ids = itertools.count(1)
+        self._last_id = 0
+        self._closed = threading.Event()
+
+    @property
+    def last_id(self) -> int:
+        """The id of the newest event so far (0 before the first): a page rendered now
+        has seen everything up to it, so a stream it opens later can tell what it missed."""
+        return self._last_id
+
+    @property
+    def closed(self) -> bool:
+        """Set when the gateway stops: open streams end, so the web server's threads are
+        free to finish instead of holding shutdown until each stream's timeout."""
+        return self._closed.is_set()
+
+    def close(self) -> None:
+        self._closed.set()
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(self, self._queue_size)
@@ -85,7 +100,8 @@ class EventBus:
 
     def publish(self, type: str, data: Mapping[str, Any]) -> LiveEvent:
         with self._lock:
-            event = LiveEvent(next(self._ids), type, data)
+            self._last_id += 1
+            event = LiveEvent(self._last_id, type, data)
             for subscription in self._subscribers:
                 subscription.offer(event)
         return event

@@ -127,11 +127,14 @@ def overview(
     session: Session,
     config: Config,
     dispatcher: Dispatcher | None,
-    probe: RadioProbe,
+    probe: RadioProbe | None,
     *,
     now: datetime,
 ) -> list[ModemView]:
-    """Every modem this node owns, then every other one some node has reported."""
+    """Every modem this node owns, then every other one some node has reported.
+
+    Without a ``probe`` the radio is not asked (the API reports what the gateway knows).
+    """
     records = {record.name: record for record in session.scalars(select(ModemRecord))}
     health = {item.name: item for item in dispatcher.health()} if dispatcher else {}
     queued = dict(
@@ -161,7 +164,7 @@ def overview(
                 port=section.port if section else None,
                 record=records.get(name),
                 health=health.get(name),
-                radio=probe.state(name, worker.driver) if worker else RadioState(),
+                radio=probe.state(name, worker.driver) if worker and probe else RadioState(),
                 queued=queued.get(name, 0),
                 sent_today=sent.get(name, 0),
                 daily_cap=section.daily_cap if section else None,

@@ -1,7 +1,8 @@
 """The running gateway: the composition root that wires the services and runs them.
 
 Everything is built here and nowhere else: the gated session factory (see
-gateway.sessions), the inbound pipeline fed by each modem worker, the live
+gateway.sessions), the inbound pipeline fed by each modem worker (both apply one set of
+rules in force, so the gate and the pipeline never disagree), the live
 event bus shared with the web UI, the webhook worker and the web server. They start
 and stop together.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.campaigns.scheduler import CampaignScheduler
+from gateway.compliance.settings import LiveRules
 from gateway.config import Config
 from gateway.dispatch import Dispatcher
 from gateway.events import EventBus
@@ -58,19 +60,22 @@ class Gateway:
 
     @classmethod
     def build(cls, config: Config, engine: Engine) -> Gateway:
-        sessions = gated_sessions(config, engine)
+        rules = LiveRules(config)
+        sessions = gated_sessions(config, engine, rules)
         events = EventBus()
         on_state_changes(
             sessions,
             before_commit=MessageStatusWebhooks(),
             after_commit=lambda changes: publish_states(events, changes),
         )
-        pipeline = Pipeline(Settings.from_config(config), bus=events, webhook=emit_webhook)
+        pipeline = Pipeline(Settings.from_config(config, rules), bus=events, webhook=emit_webhook)
         inbox = SimInbox(sessions, pipeline)
         return cls(
             sessions=sessions,
             events=events,
-            dispatcher=Dispatcher(config, sessions, on_event=inbox, on_sweep=inbox.sweep),
+            dispatcher=Dispatcher(
+                config, sessions, on_event=inbox, on_sweep=inbox.sweep, rules=rules.policy
+            ),
             webhooks=WebhookWorker(sessions, config.webhooks),
             inbox=inbox,
             campaigns=CampaignScheduler(config, sessions, engine),
@@ -99,7 +104,7 @@ def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], Non
     with stop_on_signals():
         try:
             gateway.start()
-            serve(app, config, on_ready=on_ready)
+            serve(app, config, on_ready=on_ready, on_stopping=gateway.services.events.close)
         except SystemExit:
             log.info("interrupted during start-up")
         finally:

@@ -61,8 +61,18 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def serve(app: WSGIApp, config: Config, *, on_ready: Callable[[str], None]) -> None:
-    """Serve until SystemExit (see :func:`stop_on_signals`); ``on_ready`` gets the bound URL."""
+def serve(
+    app: WSGIApp,
+    config: Config,
+    *,
+    on_ready: Callable[[str], None],
+    on_stopping: Callable[[], None] = lambda: None,
+) -> None:
+    """Serve until SystemExit (see :func:`stop_on_signals`); ``on_ready`` gets the bound URL.
+
+    ``on_stopping`` runs before the request threads are waited for: it should end
+    long-lived requests (live-update streams), which would otherwise hold the stop.
+    """
     try:
         server = create_server(
             app,
@@ -70,6 +80,9 @@ def serve(app: WSGIApp, config: Config, *, on_ready: Callable[[str], None]) -> N
             port=config.web.port,
             threads=config.web.threads,
             ident="Cellgate",
+            # Keep reading a connection while its request runs, so a live-update stream
+            # notices the browser left and frees its thread (see web/live.py).
+            channel_request_lookahead=1,
         )
     except OSError as exc:
         raise ServeError(
@@ -80,5 +93,6 @@ def serve(app: WSGIApp, config: Config, *, on_ready: Callable[[str], None]) -> N
         on_ready(f"http://{config.web.host}:{server.effective_port}")
         server.run()  # returns after SystemExit from stop_on_signals, requests finished
     finally:
+        on_stopping()
         server.task_dispatcher.shutdown()
         server.close()

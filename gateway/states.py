@@ -30,8 +30,10 @@ S = MessageState
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.SCHEDULED: frozenset({S.QUEUED, S.SUPPRESSED, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENDING, S.SUPPRESSED, S.CANCELLED}),
-    # SENDING -> QUEUED hands a message back untouched when its modem could not even try.
-    S.SENDING: frozenset({S.SENT, S.RETRY_WAIT, S.FAILED, S.UNKNOWN, S.QUEUED}),
+    # SENDING -> QUEUED hands a message back untouched when its modem could not even try;
+    # SENDING -> SCHEDULED defers marketing a worker came to send inside the recipient's
+    # quiet hours (it was queued in time, but the queue was long).
+    S.SENDING: frozenset({S.SENT, S.RETRY_WAIT, S.FAILED, S.UNKNOWN, S.QUEUED, S.SCHEDULED}),
     S.RETRY_WAIT: frozenset({S.QUEUED, S.CANCELLED}),
     S.SENT: frozenset({S.DELIVERED, S.FAILED}),
     S.UNKNOWN: frozenset({S.QUEUED}),

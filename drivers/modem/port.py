@@ -21,7 +21,7 @@ import serial
 
 from drivers.at import ATConnection, FinalResult, InfoLine, Prompt, Unsolicited
 from drivers.at.events import NEED_DATA
-from drivers.errors import CommandTimeout, PortBusy, TransportError, command_error
+from drivers.errors import CommandTimeout, PortBusy, RetryClass, TransportError, command_error
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +119,24 @@ class Port:
             return self._await(command, timeout)
 
     def submit(self, command: str, pdu: str, timeout: float) -> list[InfoLine]:
-        """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction."""
+        """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction.
+
+        A timeout or a lost port before the prompt means the modem never had the message;
+        after the PDU was written it may have sent it, and the error says so
+        (:attr:`RetryClass.UNKNOWN`).
+        """
         with self._lock:
             self._resync_if_dirty()
             self._start(command)
             self._await(command, timeout, until_prompt=True)
             with self._cond:
                 data = self._conn.send_pdu(pdu)
-            self._write(data)
-            return self._await(command, timeout)
+            try:
+                self._write(data)
+                return self._await(command, timeout)
+            except (CommandTimeout, TransportError) as exc:
+                exc.retry_class = RetryClass.UNKNOWN  # the modem may have sent it
+                raise
 
     def resync(self, attempts: int = 3, timeout: float = 1.0, *, wait: bool = True) -> bool:
         """Leave any prompt (ESC) and send ``AT`` until the modem answers ``OK``.

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.compliance.gate import PolicySource
 from gateway.config import Config
 from gateway.dispatch.health import ModemHealth
 from gateway.dispatch.worker import EventHandler, ModemWorker, SweepHandler
 from gateway.models import utcnow
-from gateway.queue import drop_lease, enqueue_due, on_work, recover_stale, renew_lease
+from gateway.queue import Work, drop_lease, enqueue_due, on_work, recover_stale, renew_lease
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         on_event: EventHandler | None = None,
         on_sweep: SweepHandler | None = None,
+        rules: PolicySource | None = None,
     ) -> None:
         self.node = config.queue.node or socket.gethostname()
         self._config = config
@@ -49,9 +51,11 @@ class Dispatcher:
                 clock=clock,
                 on_event=on_event,
                 on_sweep=on_sweep,
+                rules=rules,
             )
             for section in config.modems
         }
+        self._rotation = list(self.workers.values())  # who is woken first for new work
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -91,9 +95,31 @@ class Dispatcher:
         with self._sessions() as session:
             drop_lease(session, self.node)
 
-    def wake(self) -> None:
-        for worker in self.workers.values():
-            worker.wake()
+    def wake(self, work: Work | None = None) -> None:
+        """Wake the workers ``work`` concerns (all of them when it does not say).
+
+        A message for one modem wakes that modem's worker; a message any modem may send
+        wakes one idle worker, taken in turn so that a trickle spreads over the modems.
+        Busy workers are not woken: each looks for its next message as it sends.
+        """
+        if work is None or work.everyone:
+            for worker in self.workers.values():
+                worker.wake(backlog=True)
+            return
+        anyone = work.anyone
+        for modem, count in work.pinned.items():
+            asked = self.workers.get(modem)
+            if asked is None:
+                anyone += count  # a modem of another node, or one no longer configured
+            else:
+                asked.wake()
+        for _ in range(anyone):
+            idle = next((w for w in self._rotation if w.idle), None)
+            if idle is None:
+                return
+            self._rotation.remove(idle)
+            self._rotation.append(idle)
+            idle.wake()
 
     def health(self) -> list[ModemHealth]:
         return [worker.health() for worker in self.workers.values()]

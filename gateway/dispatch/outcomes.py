@@ -17,7 +17,7 @@ from drivers.errors import CommandError, ModemError, RetryClass
 from drivers.modem import SendResult
 from gateway.dispatch.health import HealthRecorder
 from gateway.queue import Backoff, Claim, mark_failed, mark_retry, release
-from gateway.queue.transitions import record_sent
+from gateway.queue.transitions import mark_unknown, record_sent
 from gateway.states import MessageState
 
 
@@ -45,6 +45,7 @@ class Recorder:
     modem: str
     backoff: Backoff
     health: HealthRecorder
+    resend_unknown: bool
 
     def record(self, session: Session, outcome: Outcome) -> bool:
         """Write ``outcome`` (committing only on the rare failure paths); ``False`` when
@@ -69,6 +70,18 @@ class Recorder:
         if exc.retry_class is RetryClass.PERMANENT:
             self.health.error(text, now, failed=True, retried=False)
             return mark_failed(session, claim.id, error=text, code=code, now=now)
+        if exc.retry_class is RetryClass.UNKNOWN:
+            state = mark_unknown(
+                session,
+                claim.id,
+                attempts=claim.attempts,
+                error=text,
+                resend=self.resend_unknown,
+                backoff=self.backoff,
+                now=now,
+            )
+            self.health.error(text, now, failed=False, retried=state is MessageState.QUEUED)
+            return state is not None
         if exc.retry_class is RetryClass.MODEM:
             # The modem could not take it: another one may, at once.
             self.health.error(text, now, failed=False, retried=True)

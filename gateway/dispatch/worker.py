@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.errors import ModemError
+from drivers.errors import CommandError, ModemError
 from drivers.modem import events
 from drivers.pdu import StatusReport
+from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
 from gateway.dispatch.bucket import TokenBucket
 from gateway.dispatch.caps import SendCaps
@@ -36,13 +37,17 @@ from gateway.dispatch.health import HealthRecorder, ModemHealth
 from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
 from gateway.errors import ValidationError
-from gateway.models import ModemRecord, utcnow
+from gateway.models import Kind, ModemRecord, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_report, normalise_number, release
 from gateway.queue.claim import take_next
+from gateway.queue.transitions import defer
 
 log = logging.getLogger(__name__)
 
 REOPEN_SECONDS = 5.0
+# Where modems file status reports: their own memory, or beside the SIM's messages.
+REPORT_MEMORIES = ("SR", "SM")
+DEFERRED = "quiet hours in the recipient's time zone when its turn came"
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
 EventHandler = Callable[[str, ModemDriver, events.Event], None]
@@ -66,8 +71,12 @@ class ModemWorker:
         rng: random.Random | None = None,
         on_event: EventHandler | None = None,
         on_sweep: SweepHandler | None = None,
+        rules: PolicySource | None = None,
     ) -> None:
         self.name = section.name
+        # The compliance rules in force, to look at quiet hours again when sending
+        # marketing (None: the gate's decision at enqueue stands, as in tests of pacing).
+        self._rules = rules
         self._config = config
         self._queue = config.queue
         self._sessions = sessions
@@ -88,9 +97,23 @@ class ModemWorker:
             section.daily_cap, section.monthly_cap, ZoneInfo(config.gateway.timezone)
         )
         self._health = HealthRecorder(section.name, section.daily_cap)
-        self._recorder = Recorder(section.name, Backoff.from_config(config.queue), self._health)
+        self._recorder = Recorder(
+            section.name,
+            Backoff.from_config(config.queue),
+            self._health,
+            resend_unknown=config.gateway.resend_unknown,
+        )
         self._events: queue.SimpleQueue[events.Event] = queue.SimpleQueue()
         self._wake = threading.Event()
+        # Waiting because the last claim found nothing: new work may wake this worker.
+        self.idle = False
+        # Whether to claim the next message while one is on the air. Worth it while the
+        # queue has a backlog (a broadcast, or work found without being woken); with a
+        # trickle of single messages (API requests) each such claim found nothing and
+        # cost a write transaction, so then only new work since the last claim counts.
+        self._flowing = False
+        self._woken = 0  # wakes so far
+        self._woken_at_claim = 0  # wakes there had been when the last claim was asked for
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._opened = False
@@ -125,7 +148,12 @@ class ModemWorker:
             self.driver.close()
             self._opened = False
 
-    def wake(self) -> None:
+    def wake(self, *, backlog: bool = False) -> None:
+        """New work: one message (it may be for us), or with ``backlog`` possibly many."""
+        self.idle = False  # taken: the next new message goes to another idle worker
+        self._woken += 1
+        if backlog:
+            self._flowing = True
         self._wake.set()
 
     def health(self) -> ModemHealth:
@@ -172,6 +200,7 @@ class ModemWorker:
 
     def _step(self) -> float | None:
         """Send one message; else return how long to wait before looking again."""
+        self.idle = False
         now = self._clock()
         if not self._ensure_open(now):
             return max(0.0, self._reopen_at - self._ticker())
@@ -203,24 +232,57 @@ class ModemWorker:
         return None
 
     def _sweep_when_due(self) -> None:
-        if self._on_sweep is None or self._ticker() < self._next_sweep:
+        if self._ticker() < self._next_sweep:
             return
         self._next_sweep = self._ticker() + self._sweep_every
         try:
-            self._on_sweep(self.name, self.driver)
+            if self._on_sweep is not None:
+                self._on_sweep(self.name, self.driver)
+            self._sweep_reports()
         except ModemError as exc:
             log.warning("%s: could not list the SIM's messages: %s", self.name, exc)
+
+    def _sweep_reports(self) -> None:
+        """Record and delete the status reports no notification told us of.
+
+        A report that arrived while the gateway was down (its +CDSI went nowhere), or on
+        a modem that files reports with the SIM's messages, would otherwise stay on the
+        SIM for good, and a SIM full of reports has no room for the next inbound text.
+        """
+        pending = {(index, memory) for _, index, memory in self._stored_reports}
+        for memory in REPORT_MEMORIES:
+            try:
+                found = self.driver.list_messages(storage=memory)
+            except CommandError:
+                continue  # this modem has no such memory
+            for stored in found:
+                report = stored.decoded
+                if isinstance(report, StatusReport) and (stored.index, memory) not in pending:
+                    self._stored_reports.append((self._report(report), stored.index, memory))
 
     def _next_claim(self) -> Claim | None:
         """The claim made ahead if there is one, else one made now.
 
-        Outcomes not yet written go in the same transaction as the claim.
+        An empty claim made ahead is believed unless new work was committed since (asking
+        again at once would find nothing too). Outcomes not yet written go in the same
+        transaction as the claim.
         """
         assert self._ledger is not None
         ahead, self._ahead = self._ahead, None
-        claim = ahead.result() if ahead is not None else None
-        if claim is None:
-            claim = self._ledger.call(self._book(claim_next=True))
+        if ahead is not None:
+            claim = ahead.result()
+            if claim is not None or self._woken == self._woken_at_claim:
+                self._flowing = claim is not None
+                self.idle = claim is None
+                return claim
+        woken = self._woken != self._woken_at_claim
+        self._woken_at_claim = self._woken
+        # Idle from before the claim: work committed while it runs still wakes us.
+        self.idle = True
+        claim = self._ledger.call(self._book(claim_next=True))
+        self.idle = claim is None
+        if claim is not None and not woken:
+            self._flowing = True  # found without being told: a backlog
         return claim
 
     def _send(self, claim: Claim) -> None:
@@ -231,7 +293,9 @@ class ModemWorker:
         # free to send it by then; a rate-bound modem claims when its token is due, so it
         # does not hold on to a message another modem could send now.
         expected = self._health.snapshot().average_latency or 0.0
-        if self._bucket.delay(started) <= expected:
+        wanted = self._flowing or self._woken != self._woken_at_claim
+        if self._bucket.delay(started) <= expected and wanted:
+            self._woken_at_claim = self._woken
             self._ahead = self._ledger.submit(self._book(claim_next=True))
         else:
             self._write_soon()
@@ -261,15 +325,24 @@ class ModemWorker:
                     )
             if not claim_next:
                 return None
-            return take_next(
-                session,
-                self.name,
-                self._clock(),
-                node=self._node,
-                takeover_after=self._takeover_after,
-            )
+            return self._claim(session)
 
         return task
+
+    def _claim(self, session: Session) -> Claim | None:
+        """The next message that may go now; marketing that reached the front of the queue
+        inside its recipient's quiet hours is scheduled for their morning instead."""
+        while True:
+            now = self._clock()
+            claim = take_next(
+                session, self.name, now, node=self._node, takeover_after=self._takeover_after
+            )
+            if claim is None or claim.kind != Kind.MARKETING or self._rules is None:
+                return claim
+            until = quiet_until(session, claim.peer, now, policy=self._rules(session))
+            if until is None:
+                return claim
+            defer(session, claim.id, until=until, reason=DEFERRED)
 
     def _write_soon(self) -> None:
         """Write the outcomes noted so far without waiting (the modem is not busy)."""

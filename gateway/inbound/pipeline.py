@@ -5,7 +5,9 @@ delete the SIM copy. :meth:`Pipeline.process` then handles, in order: opt-out, h
 opt-in keywords (each answered by exactly one reply, nothing else follows), custom
 keyword rules, the out-of-hours auto-reply, the contact's conversation (reopened when
 closed), webhooks and the live UI event. A message stays marked unprocessed until that
-has committed, so :meth:`Pipeline.process_pending` can finish it after a crash.
+has committed, so :meth:`Pipeline.process_pending` can finish it after a crash. The
+keywords, replies and business hours are those in force when a message is processed:
+the config file's, with what admins changed in Settings (gateway.compliance.settings).
 
 Our own modems texting each other (simulated modems share a network) are filed but
 never answered, so two gateways cannot reply to each other for ever.
@@ -27,11 +29,10 @@ from sqlalchemy.orm import Session
 
 from drivers.pdu import Deliver
 from gateway import contacts, conversations
-from gateway.autoreply.business_hours import BusinessHours
 from gateway.compliance import gate
-from gateway.compliance.gate import Policy, Purpose
+from gateway.compliance.gate import Purpose
 from gateway.compliance.keywords import Intent, classify
-from gateway.compliance.settings import business_hours, policy
+from gateway.compliance.settings import LiveRules, Rules
 from gateway.config import Config
 from gateway.events import EventBus
 from gateway.inbound.reassembly import Part, PartKey, assemble
@@ -106,22 +107,22 @@ class InboundSms:
 
 @dataclass(frozen=True)
 class Settings:
-    policy: Policy
+    """``rules`` gives the keywords, replies and business hours in force for a message
+    (admins may change them in Settings while the pipeline runs)."""
+
+    rules: Callable[[Session], Rules]
     region: str
-    business_hours: BusinessHours
-    autoreply_enabled: bool
-    autoreply_text: str
     multipart_timeout: timedelta
     round_robin: bool
 
     @classmethod
-    def from_config(cls, config: Config) -> Settings:
+    def from_config(
+        cls, config: Config, rules: Callable[[Session], Rules] | None = None
+    ) -> Settings:
+        """``rules`` defaults to :class:`LiveRules` of its own; the runtime shares the gate's."""
         return cls(
-            policy=policy(config),
+            rules=LiveRules(config) if rules is None else rules,
             region=config.gateway.default_region,
-            business_hours=business_hours(config),
-            autoreply_enabled=config.autoreply.enabled,
-            autoreply_text=config.autoreply.text,
             multipart_timeout=timedelta(minutes=config.inbound.multipart_timeout_minutes),
             round_robin=config.inbound.round_robin,
         )
@@ -352,7 +353,8 @@ class Pipeline:
         conversation: Conversation,
         now: datetime,
     ) -> None:
-        rules = self.settings.policy
+        in_force = self.settings.rules(session)
+        rules = in_force.policy
         intent = Intent.OTHER if meta.missing_parts else classify(message.body, rules.keywords)
         if intent is Intent.OPT_OUT:
             if contacts.opt_out(
@@ -392,7 +394,7 @@ class Pipeline:
         if rule is not None:
             self._run_rule(session, rule, message, contact, conversation, now)
             return
-        self._auto_reply(session, message, contact, now)
+        self._auto_reply(session, message, contact, in_force, now)
 
     def _reply(
         self, session: Session, message: Message, text: str, purpose: Purpose, now: datetime
@@ -448,18 +450,17 @@ class Pipeline:
                 self._emit(session, "keyword.matched", data, now)
 
     def _auto_reply(
-        self, session: Session, message: Message, contact: Contact, now: datetime
+        self, session: Session, message: Message, contact: Contact, rules: Rules, now: datetime
     ) -> None:
-        settings = self.settings
-        period = settings.business_hours.closed_since(now)
-        if not settings.autoreply_enabled or period is None or contact.opted_out:
+        period = rules.business_hours.closed_since(now)
+        if not rules.autoreply_enabled or period is None or contact.opted_out:
             return
         try:
             with session.begin_nested():
                 session.add(AutoReplyLog(contact_id=contact.id, period_start=period, sent_at=now))
         except IntegrityError:
             return  # already answered in this closed period
-        self._reply(session, message, settings.autoreply_text, Purpose.AUTO_REPLY, now)
+        self._reply(session, message, rules.autoreply_text, Purpose.AUTO_REPLY, now)
 
     # -- telling others ------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ message. The sweep (``AT+CMGL``) catches what notifications missed: modems that 
 +CMTI in a burst, messages that arrived while the gateway was down, and a full SIM,
 which it empties. A PDU the codec cannot read is kept raw (``undecodable_pdus``) and
 taken off the SIM too: never lost, and never filling the SIM. Status reports are left
-on the SIM for the send worker.
+on the SIM for the send worker, which records them and deletes them (its own sweep finds
+those no notification announced).
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@ from gateway.queue.recovery import drop_lease, recover_stale, renew_lease
 from gateway.queue.reports import Report, apply_status_report
 from gateway.queue.retry import Backoff
 from gateway.queue.transitions import cancel, mark_failed, mark_retry, mark_sent, release
-from gateway.queue.wakeup import on_work
+from gateway.queue.wakeup import Work, on_work
 
 __all__ = [
     "Backoff",
     "Claim",
     "Report",
+    "Work",
     "apply_status_report",
     "cancel",
     "claim_next",

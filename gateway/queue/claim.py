@@ -52,7 +52,7 @@ CLAIM = (
         claimed_at=bindparam("now"),
         attempts=_m.attempts + 1,
     )
-    .returning(_m.id, _m.peer, _m.body, _m.segments, _m.attempts, _m.modem)
+    .returning(_m.id, _m.peer, _m.body, _m.segments, _m.attempts, _m.modem, _m.kind)
 )
 
 
@@ -66,6 +66,7 @@ class Claim:
     segments: int
     attempts: int  # including the one about to be made
     modem: str | None  # the modem asked for, when one was
+    kind: str  # gateway.models.Kind
 
 
 def take_next(

@@ -13,7 +13,7 @@ from drivers.pdu import segments
 from gateway.errors import ValidationError
 from gateway.models import PRIORITY, Direction, Kind, Message
 from gateway.queue.numbers import normalise_number
-from gateway.queue.wakeup import note_work
+from gateway.queue.wakeup import note_message, note_work
 from gateway.states import MessageState
 
 S = MessageState
@@ -72,7 +72,7 @@ def enqueue(
     )
     session.add(message)
     if not later:
-        note_work(session)
+        note_message(session, modem)
     session.commit()
     return message
 

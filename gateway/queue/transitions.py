@@ -18,6 +18,7 @@ from gateway.models import Message, MessagePart
 from gateway.queue.changes import note
 from gateway.queue.claim import MESSAGES
 from gateway.queue.retry import Backoff
+from gateway.queue.wakeup import note_message
 from gateway.states import MessageState, check_transition, sources_of
 
 S = MessageState
@@ -171,6 +172,57 @@ def mark_retry(
         owner=None,
     )
     return S.RETRY_WAIT if moved else None
+
+
+def mark_unknown(
+    session: Session,
+    message_id: int,
+    *,
+    attempts: int,
+    error: str,
+    resend: bool,
+    backoff: Backoff,
+    now: datetime,
+) -> MessageState | None:
+    """The modem had the message when its answer failed to come: it may have gone out.
+
+    Like a crash mid-send (``recover_stale``), the row says ``unknown``; with ``resend``
+    (the config's ``resend_unknown``) it is queued again at once, on any modem, unless
+    its attempts are used up. Returns the state it ended in, ``None`` if taken over.
+    """
+    if not guarded_update(
+        session,
+        message_id,
+        S.SENDING,
+        S.UNKNOWN,
+        last_error=f"outcome unknown: {error}",
+        final_at=now,
+        owner=None,
+    ):
+        session.commit()
+        return None
+    if resend and not backoff.exhausted(attempts):
+        guarded_update(session, message_id, S.UNKNOWN, S.QUEUED, final_at=None)
+        note_message(session, None)
+        session.commit()
+        return S.QUEUED
+    session.commit()
+    return S.UNKNOWN
+
+
+def defer(session: Session, message_id: int, *, until: datetime, reason: str) -> bool:
+    """Put a claimed message back as ``scheduled`` for ``until`` (not committed): it was
+    not tried, so the attempt is not counted."""
+    return guarded_update(
+        session,
+        message_id,
+        S.SENDING,
+        S.SCHEDULED,
+        scheduled_at=until,
+        attempts=Message.attempts - 1,
+        owner=None,
+        last_error=reason,
+    )
 
 
 def release(session: Session, message_id: int, *, error: str) -> bool:

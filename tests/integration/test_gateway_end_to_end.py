@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -135,3 +138,65 @@ def test_an_undecodable_pdu_is_kept_raw_and_taken_off_the_sim(
         assert "truncated" in row.error
     sim_card = sim.modems[0].interpreter.sim
     eventually(lambda: sim_card.stores["SM"].used == 0, "the SIM to be emptied")
+
+
+def api_key(server: LiveServer, scope: str) -> str:
+    assert server.config is not None
+    created = subprocess.run(
+        cellgate("apikey", "create", f"{scope} key", "--scope", scope, config=server.config),
+        text=True,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return created.stdout.split()[-1]
+
+
+def get(url: str, key: str | None = None) -> tuple[int, str, str]:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["Content-Type"], refused.read().decode()
+
+
+def test_metrics_and_the_modems_api_show_each_modems_health_to_a_read_key(
+    simulator: SimulatorFactory, live_server_factory: Callable[..., LiveServer]
+) -> None:
+    sim = simulator(modems=1)
+    server = live_server_factory(modem_tables(sim))
+    sender, reader = api_key(server, "send"), api_key(server, "read")
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/messages",
+        data=json.dumps({"to": CUSTOMER, "body": "Your table is ready"}).encode(),
+        headers={"Authorization": f"Bearer {sender}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 202
+    sim.wait_sent(1, timeout=WAIT)
+    modem = sim.modems[0].id
+
+    def scraped() -> str | None:
+        status, kind, text = get(f"{server.url}/metrics", reader)
+        assert status == 200
+        assert kind == "text/plain; version=0.0.4; charset=utf-8"
+        sent = f'cellgate_modem_sent_total{{modem="{modem}"}} 1'
+        return text if sent in text.splitlines() else None
+
+    text = eventually(scraped, "the send in the metrics")
+    assert isinstance(text, str)
+    assert f'cellgate_modem_up{{modem="{modem}"}} 1' in text.splitlines()
+    assert 'cellgate_messages{state="queued"} 0' in text.splitlines()
+    status, _, body = get(f"{server.url}/api/v1/modems", reader)
+    assert status == 200
+    [listed] = json.loads(body)["data"]
+    assert (listed["name"], listed["status"], listed["queued"]) == (modem, "up", 0)
+    assert (listed["sent_today"], listed["daily_cap"]) == (1, 500)
+    assert listed["health"]["connected"] is True
+    assert (listed["health"]["sent"], listed["health"]["failed"]) == (1, 0)
+    assert listed["health"]["last_latency_seconds"] > 0
+    status, kind, body = get(f"{server.url}/metrics")
+    assert (status, kind) == (401, "application/json")
+    assert json.loads(body)["error"]["code"] == "unauthorized"
+    assert get(f"{server.url}/metrics", sender)[0] == 403

@@ -176,6 +176,26 @@ def test_status_report_is_stored_and_read_back(
     assert modem.list_messages(storage=stored.storage) == []
 
 
+def test_after_reading_reports_the_sims_own_messages_are_read_from_the_sim(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem], log: EventLog
+) -> None:
+    """mem1 stays on "SR" after a report (no switch back); the next SM read switches."""
+    sim = simulator(modems=2, status_report_delay=0.1)
+    modem = connect(sim.modems[0].device)
+    modem.send_sms(sim.modems[1].number, "report please")
+    stored = log.wait_for(lambda e: isinstance(e, events.StatusReportStored))
+    assert stored.storage == "SR"
+    modem.read_message(stored.index, stored.storage)
+    modem.delete_message(stored.index, stored.storage)
+    sim.modems[0].inject_text("+14155550100", "hello SIM")
+    arrived = log.wait_for(lambda e: isinstance(e, events.NewMessageStored))
+    message = modem.read_message(arrived.index, arrived.storage).decoded
+    assert isinstance(message, Deliver)
+    assert message.text == "hello SIM"
+    assert [m.index for m in modem.list_messages()] == [arrived.index]
+    assert modem.storage().name == "SM"
+
+
 def test_sim800_status_reports_arrive_inline(
     simulator: Callable[..., Simulator], connect: Callable[..., Modem], log: EventLog
 ) -> None:

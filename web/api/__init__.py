@@ -16,6 +16,7 @@ from web.api import (
     errors,
     keys,
     messages,
+    metrics,
     modems,
     openapi,
 )
@@ -29,5 +30,6 @@ _ROUTES = (campaigns, contacts, conversations, keys, messages, modems, openapi)
 
 def init_app(app: Flask) -> None:
     errors.init_app(app)
-    app.extensions["csrf"].exempt(bp)
-    app.register_blueprint(bp)
+    for blueprint in (bp, metrics.metrics_bp):
+        app.extensions["csrf"].exempt(blueprint)
+        app.register_blueprint(blueprint)

@@ -46,7 +46,8 @@ def authenticate_key() -> None:
     key = authenticate(session, token.strip(), now=utcnow())
     if key is None:
         raise ApiError(401, "the API key is not valid or was revoked", headers=CHALLENGE)
-    session.commit()
+    if session.dirty:  # its last use noted (once a minute): kept even if the request fails
+        session.commit()
     wait = _limiter().acquire(key.id)
     if wait:
         raise ApiError(

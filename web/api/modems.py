@@ -1,14 +1,23 @@
-"""``/modems``: each modem's health as its worker last wrote it."""
+"""``/modems``: each modem as its worker last wrote it, with this node's live health.
+
+Every node writes the ``modems`` table; the counters (sent, failed, retries, latency)
+live in the worker of the node that owns the modem, so they are present for this
+node's modems and ``null`` for another node's.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
 
+from gateway import modem_status
 from gateway.apikeys import Scope
+from gateway.config import Config
+from gateway.dispatch import ModemHealth
 from gateway.models import ModemRecord, utcnow
+from gateway.services import Services
 from gateway.webhooks.payloads import iso_time
 from web.api.blueprint import bp
 from web.api.keys import require
@@ -23,15 +32,31 @@ def status(modem: ModemRecord, now: datetime) -> str:
     return "up"
 
 
+def health(item: ModemHealth) -> dict[str, Any]:
+    return {
+        "connected": item.connected,
+        "sent": item.sent,
+        "sent_parts": item.sent_parts,
+        "failed": item.failed,
+        "retries": item.retries,
+        "last_latency_seconds": item.last_latency,
+        "average_latency_seconds": item.average_latency,
+        "last_error_at": iso_time(item.last_error_at),
+        "down_reason": item.down_reason,
+    }
+
+
 @bp.get("/modems")
 @require(Scope.READ)
 def list_modems() -> dict[str, Any]:
     now = utcnow()
-    modems = get_session().scalars(select(ModemRecord).order_by(ModemRecord.name)).all()
+    config: Config = current_app.extensions["cellgate.config"]
+    services: Services = current_app.extensions["cellgate.services"]
+    views = modem_status.overview(get_session(), config, services.dispatcher, None, now=now)
     return {
         "data": [
             {
-                "name": modem.name,
+                "name": view.name,
                 "status": status(modem, now),
                 "node": modem.node,
                 "number": modem.number,
@@ -42,7 +67,12 @@ def list_modems() -> dict[str, Any]:
                 "down_since": iso_time(modem.down_since),
                 "cooldown_until": iso_time(modem.cooldown_until),
                 "last_error": modem.last_error,
+                "queued": view.queued,
+                "sent_today": view.sent_today,
+                "daily_cap": view.daily_cap,
+                "health": health(view.health) if view.health is not None else None,
             }
-            for modem in modems
+            for view in views
+            if (modem := view.record) is not None
         ]
     }

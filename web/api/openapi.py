@@ -224,6 +224,30 @@ SCHEMAS: dict[str, Any] = {
             "down_since": NULLABLE_TIME,
             "cooldown_until": NULLABLE_TIME,
             "last_error": nullable("string"),
+            "queued": {
+                "type": "integer",
+                "description": "Messages waiting for this modem (asked of it by number).",
+            },
+            "sent_today": {"type": "integer", "description": "SMS parts since local midnight."},
+            "daily_cap": nullable("integer", description="Null for another node's modem."),
+            "health": {
+                "description": "Live counters since the gateway started; null for a modem "
+                "on another node.",
+                "oneOf": [ref("ModemHealth"), {"type": "null"}],
+            },
+        }
+    ),
+    "ModemHealth": closed(
+        {
+            "connected": {"type": "boolean"},
+            "sent": {"type": "integer"},
+            "sent_parts": {"type": "integer"},
+            "failed": {"type": "integer"},
+            "retries": {"type": "integer"},
+            "last_latency_seconds": nullable("number"),
+            "average_latency_seconds": nullable("number"),
+            "last_error_at": NULLABLE_TIME,
+            "down_reason": nullable("string"),
         }
     ),
     "ModemList": closed({"data": {"type": "array", "items": ref("Modem")}}),
