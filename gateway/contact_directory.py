@@ -138,7 +138,7 @@ def _parse_csv(text: str, region: str) -> list[ImportRow]:
 
 
 def import_rows(session: Session, rows: list[ImportRow], now: datetime) -> tuple[int, int]:
-    """Create or update the contacts of the good rows and commit; (created, updated)."""
+    """Create or update the contacts of the good rows (not committed); (created, updated)."""
     created = updated = 0
     for row in rows:
         if row.error is not None:
@@ -154,7 +154,6 @@ def import_rows(session: Session, rows: list[ImportRow], now: datetime) -> tuple
         contact.fields = {**contact.fields, **row.fields}
         created += new
         updated += not new
-    session.commit()
     return created, updated
 
 

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import contact_directory, contact_fields, contacts
 from gateway.contact_directory import ImportRow
 from gateway.errors import ValidationError
-from gateway.models import ConsentAction, ConsentChannel, ConsentEvent, FieldType
+from gateway.models import ConsentAction, ConsentChannel, ConsentEvent, Contact, FieldType
 
 CONSENT_COLUMN = "consent_source"
+LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -47,33 +49,53 @@ def _typed(row: ImportRow, types: dict[str, FieldType], zone: str) -> ImportRow:
     return dataclasses.replace(row, fields=fields)  # type: ignore[arg-type]
 
 
-def parse(session: Session, text: str, region: str, *, zone: str = "UTC") -> list[ImportRow]:
-    """Every row checked: numbers, duplicates and typed fields (naive times read in ``zone``)."""
+@dataclass(frozen=True)
+class CheckedRow:
+    """One row as the import will treat it: shown in the web preview, then imported."""
+
+    row: ImportRow  # typed fields, or the row's error
+    consent_source: str
+    new: bool  # no contact has this number yet
+
+
+def _existing(session: Session, numbers: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(numbers), LOOKUP_BATCH):
+        batch = numbers[start : start + LOOKUP_BATCH]
+        found.update(session.scalars(select(Contact.number).where(Contact.number.in_(batch))))
+    return found
+
+
+def check(session: Session, text: str, region: str, *, zone: str = "UTC") -> list[CheckedRow]:
+    """Every row checked (numbers, duplicates, typed fields; naive times read in ``zone``),
+    nothing written."""
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"unknown time zone {zone!r}", field="time_zone") from None
     types = contact_fields.types(session)
-    return [_typed(row, types, zone) for row in contact_directory.parse_csv(text, region)]
+    raw_rows = contact_directory.parse_csv(text, region)
+    existing = _existing(session, [row.number for row in raw_rows if row.error is None])
+    return [
+        CheckedRow(
+            row=_typed(raw, types, zone),
+            consent_source=raw.fields.get(CONSENT_COLUMN, ""),
+            new=raw.number not in existing,
+        )
+        for raw in raw_rows
+    ]
 
 
 def import_csv(
     session: Session, text: str, region: str, now: datetime, *, zone: str = "UTC"
 ) -> ImportResult:
-    """Parse, store the good rows and record consent sources; commits."""
-    raw_rows = contact_directory.parse_csv(text, region)
-    sources = {row.line: row.fields.get(CONSENT_COLUMN, "") for row in raw_rows}
-    rows = parse(session, text, region, zone=zone)
-    new_numbers = {
-        row.number
-        for row in rows
-        if row.error is None and contacts.find(session, row.number) is None
-    }
+    """Check, store the good rows and record consent sources, in one commit."""
+    checked = check(session, text, region, zone=zone)
+    rows = [item.row for item in checked]
     created, updated = contact_directory.import_rows(session, rows, now)
-    for row in rows:
-        source = sources.get(row.line, "")
-        if row.error is None and source and row.number in new_numbers:
-            contact = contacts.find(session, row.number)
+    for item in checked:
+        if item.row.error is None and item.consent_source and item.new:
+            contact = contacts.find(session, item.row.number)
             assert contact is not None
             session.add(
                 ConsentEvent(
@@ -82,7 +104,7 @@ def import_csv(
                     action=ConsentAction.OPT_IN,
                     at=now,
                     channel=ConsentChannel.IMPORT,
-                    detail=source[:500],
+                    detail=item.consent_source[:500],
                 )
             )
     session.commit()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gateway import contact_fields, contacts, segments
@@ -20,13 +21,14 @@ from gateway.campaigns import control, replies, store
 from gateway.campaigns.stats import stats
 from gateway.config import Config
 from gateway.errors import ValidationError
-from gateway.models import CampaignRun, FieldType, ScheduleKind, User, utcnow
+from gateway.models import Campaign, CampaignRun, FieldType, ScheduleKind, User, utcnow
 from gateway.queue.numbers import normalise_number
 from web.auth import admin_required
 from web.db import get_session
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
+RUNS_SHOWN = 20
 CONTROLS = {
     "schedule": control.schedule,
     "pause": control.pause,
@@ -123,12 +125,13 @@ def new() -> ResponseReturnValue:
         "segments": segments.all_segments(db),
         "fields": contact_fields.types(db),
         "form": request.form,
+        "default_zone": _config().gateway.timezone,
     }
     if request.method == "GET":
         return render_template("campaigns/new.html", **context)
     form = request.form
     try:
-        zone = form.get("time_zone", "UTC").strip() or "UTC"
+        zone = form.get("time_zone", "").strip() or _config().gateway.timezone
         schedule = form.get("schedule", ScheduleKind.NOW)
         spec = store.CampaignSpec(
             name=form.get("name", ""),
@@ -165,30 +168,40 @@ def detail(campaign_id: int) -> str:
             contact = contacts.find(db, normalise_number(number, _config().gateway.default_region))
         except ValidationError:
             contact = None
-    runs = db.scalars(
-        select(CampaignRun)
-        .where(CampaignRun.campaign_id == campaign.id)
-        .order_by(CampaignRun.id.desc())
-        .limit(20)
-    ).all()
+    progress = _progress(db, campaign)
     return render_template(
         "campaigns/detail.html",
-        campaign=campaign,
-        stats=stats(db, campaign),
+        **progress,
         preview=control.preview(db, campaign, contact),
         preview_number=number,
         preview_found=contact is not None,
         size=control.measure(db, campaign, utcnow()) if request.args.get("measure") else None,
         replies=replies.format_lines(replies.options(db, campaign), _username),
-        runs=runs,
+        actions=control.actions(campaign, waiting=progress["stats"].queued),
     )
 
 
-@bp.get("/<int:campaign_id>/stats.json")
-def stats_json(campaign_id: int) -> dict[str, Any]:
+def _progress(db: Session, campaign: Campaign) -> dict[str, Any]:
+    runs = db.scalars(
+        select(CampaignRun)
+        .where(CampaignRun.campaign_id == campaign.id)
+        .order_by(CampaignRun.id.desc())
+        .limit(RUNS_SHOWN)
+    ).all()
+    counted = stats(db, campaign)
+    return {
+        "campaign": campaign,
+        "stats": counted,
+        "runs": runs,
+        "phase": control.phase(campaign, waiting=counted.queued),
+    }
+
+
+@bp.get("/<int:campaign_id>/progress")
+def progress(campaign_id: int) -> str:
+    """The progress card alone, for the live refresh."""
     db = get_session()
-    campaign = store.get(db, campaign_id)
-    return {**stats(db, campaign).as_json(), "status": campaign.status}
+    return render_template("campaigns/_progress.html", **_progress(db, store.get(db, campaign_id)))
 
 
 @bp.post("/<int:campaign_id>/<any(schedule, pause, resume, cancel):action>")

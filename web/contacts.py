@@ -15,10 +15,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from gateway import contact_directory, contacts
+from gateway import contact_directory, contact_fields, contact_import, contacts
 from gateway.config import Config
 from gateway.errors import ValidationError
-from gateway.models import ConsentChannel, utcnow
+from gateway.models import ConsentChannel, FieldType, utcnow
 from web.db import get_session
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -38,9 +38,15 @@ def index() -> str:
 def detail(contact_id: int) -> str:
     db = get_session()
     contact = contacts.get(db, contact_id)
+    types = contact_fields.types(db)
     return render_template(
         "contacts/detail.html",
         contact=contact,
+        times={
+            name: contact_fields.stored_datetime(value)
+            for name, value in contact.fields.items()
+            if types.get(name) is FieldType.DATETIME
+        },
         ledger=contacts.ledger(db, contact),
         conversation_id=contact_directory.conversation_id(db, contact),
     )
@@ -81,27 +87,45 @@ def export() -> Response:
     )
 
 
+def _upload_text() -> str:
+    """The uploaded file as text, or the CSV the preview posts back."""
+    upload = request.files.get("file")
+    if upload is None:
+        return request.form.get("csv", "")
+    data: bytes = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        too_big = f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB"
+        raise ValidationError(too_big, field="file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        not_utf8 = "not UTF-8 text: save the spreadsheet as CSV UTF-8"
+        raise ValidationError(not_utf8, field="file") from None
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv() -> ResponseReturnValue:
-    """Upload shows a preview; confirming (the same text, posted back) imports it."""
-    if request.method == "GET":
-        return render_template("contacts/import.html")
+    """Upload shows a preview; confirming (the same text, posted back) imports it, as the
+    API and ``cellgate contacts import`` do (typed fields, consent sources, per-row errors)."""
     config: Config = current_app.extensions["cellgate.config"]
-    upload = request.files.get("file")
-    text = (
-        upload.read(MAX_IMPORT_BYTES).decode("utf-8-sig", errors="replace")
-        if upload
-        else request.form.get("csv", "")
-    )
     db = get_session()
+    zone = request.form.get("time_zone", "").strip() or config.gateway.timezone
+    region = config.gateway.default_region
+    context = {"zone": zone, "region": region, "fields": contact_fields.types(db)}
+    if request.method == "GET":
+        return render_template("contacts/import.html", **context)
     try:
-        rows = contact_directory.parse_csv(text, config.gateway.default_region)
+        text = _upload_text()
+        if request.form.get("confirm") != "yes":
+            rows = contact_import.check(db, text, region, zone=zone)
+            return render_template("contacts/import.html", rows=rows, csv=text, **context)
+        result = contact_import.import_csv(db, text, region, utcnow(), zone=zone)
     except ValidationError as exc:
+        db.rollback()
         flash(exc.message, "error")
-        return render_template("contacts/import.html"), 400
-    if request.form.get("confirm") != "yes":
-        return render_template("contacts/import.html", rows=rows, csv=text)
-    created, updated = contact_directory.import_rows(db, rows, utcnow())
-    skipped = sum(row.error is not None for row in rows)
-    flash(f"Imported: {created} new, {updated} updated, {skipped} skipped.", "info")
+        return render_template("contacts/import.html", **context), 400
+    flash(
+        f"Imported: {result.created} new, {result.updated} updated, {len(result.errors)} skipped.",
+        "info",
+    )
     return redirect(url_for("contacts.index"))

@@ -42,15 +42,42 @@ CANCELLED = "campaign cancelled"
 WAITING = (S.SCHEDULED, S.QUEUED)
 
 
-def _require(campaign: Campaign, *allowed: CampaignStatus) -> None:
-    if campaign.status not in allowed:
+C = CampaignStatus
+#: Which statuses each action applies to: checked here, offered by the UI from the same table.
+ALLOWED: dict[str, tuple[CampaignStatus, ...]] = {
+    "schedule": (C.DRAFT,),
+    "pause": (C.ACTIVE, C.FINISHED),
+    "resume": (C.PAUSED,),
+    "cancel": (C.DRAFT, C.ACTIVE, C.PAUSED, C.FINISHED),
+}
+
+
+def actions(campaign: Campaign, waiting: int) -> list[str]:
+    """What is worth doing to ``campaign`` now, in the order of :data:`ALLOWED`; a finished
+    campaign with no message ``waiting`` has nothing left to pause or cancel."""
+    if campaign.status == C.FINISHED and not waiting:
+        return []
+    return [action for action, allowed in ALLOWED.items() if campaign.status in allowed]
+
+
+def phase(campaign: Campaign, waiting: int) -> str:
+    """The word the UI shows for ``campaign``: its status, except that a one-off whose
+    run has fired is "sending" while any of its messages still waits to go out (its
+    status is already ``finished``: nothing more will be created)."""
+    if campaign.status == C.FINISHED and waiting:
+        return "sending"
+    return str(campaign.status)
+
+
+def _require(campaign: Campaign, action: str) -> None:
+    if campaign.status not in ALLOWED[action]:
         raise ValidationError(f"the campaign is {campaign.status}", field="status")
 
 
 def schedule(session: Session, campaign_id: int, now: datetime) -> Campaign:
     """Start a draft's schedule (commits): ``next_run_at`` is when it fires first."""
     campaign = store.get(session, campaign_id)
-    _require(campaign, CampaignStatus.DRAFT)
+    _require(campaign, "schedule")
     campaign.next_run_at = timing.first_run(campaign, now)
     campaign.checked_until = now
     campaign.status = CampaignStatus.ACTIVE
@@ -72,7 +99,7 @@ def _withdraw(session: Session, campaign: Campaign, reason: str, now: datetime) 
 def pause(session: Session, campaign_id: int, now: datetime) -> int:
     """Hold the schedule and withdraw what is waiting (commits); returns how many."""
     campaign = store.get(session, campaign_id)
-    _require(campaign, CampaignStatus.ACTIVE, CampaignStatus.FINISHED)
+    _require(campaign, "pause")
     campaign.status = CampaignStatus.PAUSED
     withdrawn = _withdraw(session, campaign, PAUSED, now)
     session.commit()
@@ -82,7 +109,7 @@ def pause(session: Session, campaign_id: int, now: datetime) -> int:
 def resume(session: Session, campaign_id: int, now: datetime, *, batch: int = 1000) -> int:
     """Queue again what the pause withdrew and restart the schedule (commits batches)."""
     campaign = store.get(session, campaign_id)
-    _require(campaign, CampaignStatus.PAUSED)
+    _require(campaign, "resume")
     gap = spacing(campaign)
     resent = 0
     last = 0
@@ -128,13 +155,7 @@ def resume(session: Session, campaign_id: int, now: datetime, *, batch: int = 10
 def cancel(session: Session, campaign_id: int, now: datetime) -> int:
     """Stop for good: no more runs, waiting messages withdrawn (commits); returns how many."""
     campaign = store.get(session, campaign_id)
-    _require(
-        campaign,
-        CampaignStatus.DRAFT,
-        CampaignStatus.ACTIVE,
-        CampaignStatus.PAUSED,
-        CampaignStatus.FINISHED,
-    )
+    _require(campaign, "cancel")
     campaign.status = CampaignStatus.CANCELLED
     campaign.next_run_at = None
     session.execute(

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import contacts
@@ -84,7 +84,8 @@ Decision = Allowed | Deferred | Suppressed
 
 @dataclass(frozen=True)
 class Policy:
-    """The configured rules; :func:`gateway.compliance.settings.policy` builds it from config."""
+    """The rules the gate applies, as :mod:`gateway.compliance.settings` builds them from the
+    config file and the overrides admins saved in Settings."""
 
     quiet_hours: QuietHours
     cap: FrequencyCap
@@ -95,6 +96,12 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ContactFacts:
+    opted_out: bool
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the rules need to know about some numbers, read with one query per kind.
 
@@ -102,36 +109,48 @@ class Facts:
     four queries each, so the flush reads them for all its numbers together.
     """
 
-    contacts: dict[str, Contact]
+    contacts: dict[str, ContactFacts]
     suppressions: dict[str, str]  # number -> the suppression list's reason
     marketing: dict[str, list[datetime]]  # number -> its counted marketing messages' times
 
 
 _CHUNK = 500  # numbers per IN (...) list, well under SQLite's parameter limit
+# Built once: building a statement cost more CPU than running it, on every API send.
+_CONTACTS = select(Contact.number, Contact.opted_out, Contact.time_zone).where(
+    Contact.number.in_(bindparam("numbers", expanding=True))
+)
+_SUPPRESSIONS = select(Suppression.number_hash, Suppression.reason).where(
+    Suppression.number_hash.in_(bindparam("hashes", expanding=True))
+)
+# The states are filtered in Python: given ``state IN (...)`` next to a long
+# ``peer IN (...)``, SQLite (no statistics) walks an index on state, every queued message
+# for each chunk, and a 100,000-message campaign slowed down as it went.
+_MARKETING = select(
+    Message.peer,
+    Message.state,
+    func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at),
+).where(
+    Message.peer.in_(bindparam("numbers", expanding=True)),
+    Message.direction == Direction.OUT,
+    Message.kind == Kind.MARKETING,
+)
 
 
-def gather(session: Session, numbers: Iterable[str]) -> Facts:
+def gather(session: Session, numbers: Iterable[str], *, marketing: bool = True) -> Facts:
+    """The facts about ``numbers``; their marketing history only when ``marketing``."""
     wanted = sorted(set(numbers))
     facts = Facts({}, {}, {})
-    moment = func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        for contact in session.scalars(select(Contact).where(Contact.number.in_(chunk))):
-            facts.contacts[contact.number] = contact
+        for number, opted_out, time_zone in session.execute(_CONTACTS, {"numbers": chunk}):
+            facts.contacts[number] = ContactFacts(opted_out, time_zone)
         hashes = {contacts.number_hash(number): number for number in chunk}
-        for entry in session.scalars(
-            select(Suppression).where(Suppression.number_hash.in_(list(hashes)))
-        ):
-            facts.suppressions[hashes[entry.number_hash]] = entry.reason
-        for peer, at in session.execute(
-            select(Message.peer, moment).where(
-                Message.peer.in_(chunk),
-                Message.direction == Direction.OUT,
-                Message.kind == Kind.MARKETING,
-                Message.state.in_(COUNTED_STATES),
-            )
-        ):
-            facts.marketing.setdefault(peer, []).append(at)
+        for number_hash, reason in session.execute(_SUPPRESSIONS, {"hashes": list(hashes)}):
+            facts.suppressions[hashes[number_hash]] = reason
+        if marketing:
+            for peer, state, at in session.execute(_MARKETING, {"numbers": chunk}):
+                if state in COUNTED_STATES:
+                    facts.marketing.setdefault(peer, []).append(at)
     return facts
 
 
@@ -163,7 +182,23 @@ def check(
     session: Session, number: str, purpose: Purpose, now: datetime, *, policy: Policy
 ) -> Decision:
     """May a message for ``purpose`` go to ``number`` at ``now``?"""
-    return decide(gather(session, [number]), number, purpose, now, policy=policy)
+    facts = gather(session, [number], marketing=purpose is Purpose.MARKETING)
+    return decide(facts, number, purpose, now, policy=policy)
+
+
+_TIME_ZONE = select(Contact.time_zone).where(Contact.number == bindparam("number"))
+
+
+def quiet_until(session: Session, number: str, now: datetime, *, policy: Policy) -> datetime | None:
+    """When marketing for ``number`` may go, if not at ``now``.
+
+    The gate decides when a message is stored; a worker asks again when it comes to
+    send a marketing message, because a long queue behind a slow SIM can carry a message
+    stored in the afternoon into the recipient's night.
+    """
+    override = session.scalar(_TIME_ZONE, {"number": number})
+    until = policy.quiet_hours.next_allowed(now, number, override)
+    return until if until > now else None
 
 
 _PURPOSES = "cellgate.compliance.purposes"
@@ -200,22 +235,44 @@ def _new_outbound(session: Session) -> Iterable[Message]:
             yield obj
 
 
-def install(sessions: sessionmaker[Session], policy: Policy) -> Callable[[], None]:
-    """Check every outbound message flushed through ``sessions``; returns the uninstaller."""
+# The rules in force when a session flushes (admins may change them while we run).
+PolicySource = Callable[[Session], Policy]
+
+
+def _fixed(policy: Policy) -> PolicySource:
+    return lambda _session: policy
+
+
+def install(sessions: sessionmaker[Session], policy: Policy | PolicySource) -> Callable[[], None]:
+    """Check every outbound message flushed through ``sessions``; returns the uninstaller.
+
+    ``policy`` is fixed, or asked for the rules in force at each flush that stores
+    outbound messages (:meth:`gateway.compliance.settings.LiveRules.policy`), so an
+    admin's change applies from the next message on.
+    """
+    current = _fixed(policy) if isinstance(policy, Policy) else policy
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         purposes: dict[str, Purpose] = session.info.pop(_PURPOSES, {})
         outbound = list(_new_outbound(session))
         if not outbound:
             return
-        facts = gather(session, (message.peer for message in outbound))
-        for message in outbound:
-            purpose = purposes.pop(message.peer, None) or PURPOSE_OF_KIND.get(
-                message.kind, Purpose.TRANSACTIONAL
-            )
+        rules = current(session)
+        why = [
+            purposes.pop(message.peer)
+            if message.peer in purposes
+            else PURPOSE_OF_KIND.get(message.kind, Purpose.TRANSACTIONAL)
+            for message in outbound
+        ]
+        facts = gather(
+            session,
+            (message.peer for message in outbound),
+            marketing=Purpose.MARKETING in why,
+        )
+        for message, purpose in zip(outbound, why, strict=True):
             now = message.created_at or utcnow()
             at = max(message.scheduled_at or now, now)
-            decision = decide(facts, message.peer, purpose, at, policy=policy)
+            decision = decide(facts, message.peer, purpose, at, policy=rules)
             apply(session, message, decision, now)
 
     event.listen(sessions, "before_flush", before_flush)

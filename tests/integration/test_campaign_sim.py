@@ -4,7 +4,6 @@ sent back through the simulated network are routed by the campaign's reply optio
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,20 +23,11 @@ from gateway.config import (
 )
 from gateway.models import ConsentChannel, Contact, Conversation, User, utcnow
 from gateway.runtime import Gateway
+from tests.waiting import eventually
 
 pytest_plugins = ["tests.plugins.simulator"]
 
-WAIT = 30.0
 PEOPLE = 50
-
-
-def eventually(condition: Callable[[], bool]) -> bool:
-    pause = threading.Event()
-    for _ in range(int(WAIT / 0.1)):
-        if condition():
-            return True
-        pause.wait(0.1)
-    return condition()
 
 
 @pytest.fixture

@@ -63,8 +63,15 @@ def test_admin_builds_segment_and_campaign_then_schedules_it(
     assert "Hi there, 20% off. Reply C or R" in page
     assert "3 recipients: 1–1 SMS each" in page
     assert "R =&gt; open; assign bob" in page
+    assert "Send now" in admin_client.get(page_url).get_data(as_text=True)
     assert admin_client.post(page_url + "/schedule", data={"csrf_token": token}).status_code == 302
-    assert admin_client.get(page_url + "/stats.json").get_json()["status"] == "active"
+    progress = admin_client.get(page_url + "/progress").get_data(as_text=True)
+    assert 'id="campaign-status">active</span>' in progress
+    assert admin_client.post(page_url + "/schedule", data={"csrf_token": token}).status_code == 302
+    again = admin_client.get(page_url).get_data(as_text=True)
+    assert "the campaign is active" in again
+    assert ">Send now<" not in again
+    assert ">Pause<" in again
     admin_client.post(page_url + "/test", data={"number": "+15550000100", "csrf_token": token})
     with sessions() as session:
         test = session.scalars(select(Message)).one()

@@ -1,43 +1,25 @@
-// Campaign pages: the live progress bar and the segment form's live count.
+// Campaign pages: the segment form's live count, and a question before what cannot be
+// undone (forms marked data-confirm). Progress is a live region (see live.js).
 // Loaded as a file (the CSP forbids inline script).
 (function () {
   "use strict";
 
-  function pollProgress(section) {
-    var url = section.dataset.statsUrl;
-    var bar = document.getElementById("progress-bar");
-    var status = document.getElementById("campaign-status");
-    function update() {
-      fetch(url, { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (stats) {
-          if (!stats) { return; }
-          bar.max = stats.total || 1;
-          bar.value = stats.done;
-          bar.textContent = stats.done + " of " + stats.total;
-          section.querySelectorAll("[data-stat]").forEach(function (cell) {
-            var value = stats[cell.dataset.stat];
-            if (value !== undefined) { cell.textContent = String(value); }
-          });
-          if (status) { status.textContent = stats.status; }
-        })
-        .catch(function () { /* the next tick tries again */ });
-    }
-    setInterval(update, 2000);
-  }
-
   function liveCount(form) {
     var output = document.getElementById("segment-count");
     var timer = null;
+    var asked = 0;
     function count() {
+      var ticket = ++asked;
       fetch(form.dataset.countUrl, {
         method: "POST",
         body: new FormData(form),
-        credentials: "same-origin",
+        credentials: "same-origin"
       })
         .then(function (response) { return response.json(); })
         .then(function (answer) {
+          if (ticket !== asked) { return; }  /* an older answer arriving late */
           output.textContent = answer.error ? answer.error : String(answer.count);
+          output.classList.toggle("reason", Boolean(answer.error));
         })
         .catch(function () { output.textContent = "–"; });
     }
@@ -48,8 +30,11 @@
     count();
   }
 
-  var progress = document.getElementById("campaign-progress");
-  if (progress) { pollProgress(progress); }
   var segmentForm = document.getElementById("segment-form");
   if (segmentForm) { liveCount(segmentForm); }
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
 })();
