@@ -3,9 +3,11 @@ actions, hostile text escaped, and the live endpoints."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -157,6 +159,58 @@ def test_the_event_stream_relays_bus_events_and_ends_on_time() -> None:
     rest = list(events)
     assert rest
     assert set(rest) == {": keep-alive\n\n"}
+
+
+def test_a_stream_ends_when_its_browser_has_gone() -> None:
+    gone = threading.Event()
+    events = stream(EventBus(), lifetime=60.0, keepalive=30.0, gone=gone.is_set)
+    assert next(events).startswith("retry: ")
+    gone.set()
+    assert list(events) == []
+
+
+def test_a_stream_ends_when_the_gateway_stops() -> None:
+    """The bus closes before the web server waits for its threads, so no open page
+    holds the stop."""
+    bus = EventBus()
+    events = stream(bus, lifetime=60.0, keepalive=30.0)
+    assert next(events).startswith("retry: ")
+    bus.close()
+    assert list(events) == []
+
+
+def test_a_stream_resyncs_a_page_that_missed_events_before_it_opened() -> None:
+    bus = EventBus()
+    bus.publish("message.received", {"id": 1})
+    missed = stream(bus, lifetime=0.2, keepalive=0.1, since=0)
+    assert next(missed).startswith("retry: ")
+    assert next(missed) == "event: resync\ndata: {}\n\n"
+    current = list(stream(bus, lifetime=0.2, keepalive=0.1, since=bus.last_id))
+    assert "event: resync\ndata: {}\n\n" not in current
+    # Positions ahead of the bus belong to a gateway process that has since restarted.
+    restarted = stream(bus, lifetime=0.2, keepalive=0.1, since=bus.last_id + 5)
+    next(restarted)
+    assert next(restarted) == "event: resync\ndata: {}\n\n"
+
+
+def test_a_page_streams_from_where_its_request_began_and_the_thread_does_not_poll(
+    app: Flask, agent_client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    bus: EventBus = app.extensions["cellgate.services"].events
+    app.config["CELLGATE_SSE_SECONDS"] = 0.2
+    conversation_id = inbound(sessions, "+15550000008", "hi")
+    bus.publish("message.status", {"id": 1, "state": "sent"})
+    thread = agent_client.get(f"/inbox/{conversation_id}").get_data(as_text=True)
+    assert f'data-events="/events?since={bus.last_id}"' in thread
+    assert "data-live-every" not in thread
+    bus.publish("message.status", {"id": 1, "state": "delivered"})
+    behind = agent_client.get(f"/events?since={bus.last_id - 1}").get_data(as_text=True)
+    assert "event: resync" in behind
+    # A reconnecting browser's Last-Event-ID is newer than the page's since.
+    caught_up = agent_client.get(
+        "/events?since=0", headers={"Last-Event-ID": str(bus.last_id)}
+    ).get_data(as_text=True)
+    assert "event: resync" not in caught_up
 
 
 def test_a_reply_can_be_scheduled_for_later_in_the_business_time_zone(

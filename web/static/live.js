@@ -1,6 +1,7 @@
 /* Live updates: regions marked data-live="URL" data-live-on="event types" reload their
    server-rendered (and server-escaped) HTML when the gateway announces a change over
-   server-sent events. data-live-every="SECONDS" also reloads on a timer. */
+   server-sent events. data-live-every="SECONDS" also reloads on a timer, for what the
+   gateway changes without announcing it (a modem's signal). */
 (function () {
   "use strict";
 
@@ -46,17 +47,14 @@
     return;
   }
   var source = new EventSource(streamUrl);
-  var opened = false;
   source.addEventListener("open", function () {
     document.body.classList.add("is-live");
-    if (opened) {  /* reconnected: catch up on whatever happened meanwhile */
-      regions.forEach(soon);
-    }
-    opened = true;
   });
   source.addEventListener("error", function () {
     document.body.classList.remove("is-live");
   });
+  /* The server sends resync when this page missed events: before the stream first
+     opened, while it was reconnecting, or because it fell behind. */
   source.addEventListener("resync", function () { regions.forEach(soon); });
   var types = new Set();
   regions.forEach(function (region) {
