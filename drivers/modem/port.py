@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import serial
@@ -60,6 +60,10 @@ class Port:
         self._stopping = threading.Event()
         self._dirty = False  # a command timed out: its late answer may still come
         self._last_rx = 0.0  # monotonic time of the last bytes read
+        # The PDU of the send waiting for its prompt: the reader writes it the moment the
+        # prompt is parsed, rather than waking the sending thread to do it (a thread
+        # switch that cost more than the modem's own answer). Guarded by _cond.
+        self._pdu_on_prompt: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -127,12 +131,16 @@ class Port:
         """
         with self._lock:
             self._resync_if_dirty()
-            self._start(command)
-            self._await(command, timeout, until_prompt=True)
             with self._cond:
-                data = self._conn.send_pdu(pdu)
+                self._pdu_on_prompt = pdu
             try:
-                self._write(data)
+                self._start(command)
+                self._await(command, timeout, until_prompt=True)
+            finally:
+                with self._cond:
+                    self._pdu_on_prompt = None
+            # The prompt came, so the reader has written the PDU (or lost the port trying).
+            try:
                 return self._await(command, timeout)
             except (CommandTimeout, TransportError) as exc:
                 exc.retry_class = RetryClass.UNKNOWN  # the modem may have sent it
@@ -219,6 +227,9 @@ class Port:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._dirty = True
+                    # Decided under the lock the reader takes to write the PDU: a prompt
+                    # arriving now finds no PDU, so a send that timed out was never sent.
+                    self._pdu_on_prompt = None
                     raise CommandTimeout(command, timeout)
                 self._cond.wait(remaining)
 
@@ -251,15 +262,24 @@ class Port:
 
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
+        pdu: bytes | None = None
         with self._cond:
             self._last_rx = time.monotonic()
             self._conn.receive_data(data)
             while (event := self._conn.next_event()) is not NEED_DATA:
                 if isinstance(event, Unsolicited):
                     urcs.append(event)
-                else:
-                    self._responses.append(event)
+                    continue
+                if isinstance(event, Prompt) and self._pdu_on_prompt is not None:
+                    pdu = self._conn.send_pdu(self._pdu_on_prompt)
+                    self._pdu_on_prompt = None
+                self._responses.append(event)
             self._cond.notify_all()
+        if pdu is not None:
+            # The sender holds the command lock until its answer, so nothing else writes;
+            # a failed write marks the port lost, which the waiting sender sees.
+            with suppress(TransportError):
+                self._write(pdu)
         for urc in urcs:
             self._on_urc(urc)
 
