@@ -69,6 +69,7 @@ _TRANSIENT_CMS = frozenset(
 _MODEM_CMS = frozenset(
     {208, 209, 211, 300, 301, 302, 310, 311, 312, 313, 315, 316, 317, 318, 320, 322, 330}
 )
+_INVALID_INDEX = 321
 # +CME codes that say the modem is not ready rather than that the command was wrong.
 _TRANSIENT_CME = frozenset({14, 30, 31, 100, 515})
 _MODEM_CME = frozenset({5, 10, 11, 12, 13, 15, 16, 17, 18})
@@ -111,6 +112,11 @@ class CmsError(CommandError):
     """+CMS ERROR: a message service error (3GPP TS 27.005 3.2.5)."""
 
     kind = "+CMS ERROR"
+
+    @property
+    def empty_slot(self) -> bool:
+        """321, invalid memory index: nothing is stored there (a listing took it first)."""
+        return self.code == _INVALID_INDEX
 
     @staticmethod
     def _classify(code: int | None) -> RetryClass:

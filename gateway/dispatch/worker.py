@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.errors import CommandError, ModemError
-from drivers.modem import events
+from drivers.errors import CmsError, CommandError, ModemError
+from drivers.modem import StoredMessage, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
@@ -38,13 +38,20 @@ from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
 from gateway.errors import ValidationError
 from gateway.models import Kind, ModemRecord, utcnow
-from gateway.queue import Backoff, Claim, Report, apply_status_report, normalise_number, release
+from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
 from gateway.queue.claim import take_next
 from gateway.queue.transitions import defer
 
 log = logging.getLogger(__name__)
 
 REOPEN_SECONDS = 5.0
+# Stored status reports are read in batches while the modem has messages to send (each
+# read is a command the next send waits behind): when it would wait anyway, or once this
+# many are noted, or once the oldest noted has waited this long.
+REPORT_BATCH = 16
+REPORT_WAIT_SECONDS = 5.0
+# A wait this long (for a token, or for work) is time enough to read them all.
+REPORT_IDLE_SECONDS = 0.05
 # Where modems file status reports: their own memory, or beside the SIM's messages.
 REPORT_MEMORIES = ("SR", "SM")
 DEFERRED = "quiet hours in the recipient's time zone when its turn came"
@@ -55,7 +62,7 @@ EventHandler = Callable[[str, ModemDriver, events.Event], None]
 # recovery, and every inbound.sweep_seconds, for notifications a modem never sent.
 SweepHandler = Callable[[str, ModemDriver], object]
 # A report read from SIM storage: its recording task (None: not a report), index, memory.
-_StoredReport = tuple[Future[int | None] | None, int, str | None]
+_StoredReport = tuple[Future[list[int | None]] | None, int, str | None]
 
 
 class ModemWorker:
@@ -128,6 +135,10 @@ class ModemWorker:
         self._unrecorded: list[Outcome] = []
         # Reports read from the SIM, with their recording task: deleted once it is done.
         self._stored_reports: list[_StoredReport] = []
+        # Reports the modem said it stored (index, memory), not read yet, and since when
+        # (ticker time) the oldest has waited.
+        self._noted_reports: list[tuple[int, str | None]] = []
+        self._noted_since = 0.0
         self.driver: ModemDriver = load_driver(section, self._driver_event)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -186,6 +197,8 @@ class ModemWorker:
                         break
                     continue
                 self._write_soon()  # nothing to claim with: write what is noted now
+                if burst or wait >= REPORT_IDLE_SECONDS:
+                    self._read_noted_reports()
                 if burst:
                     break
                 self._wake.wait(wait)
@@ -249,16 +262,25 @@ class ModemWorker:
         a modem that files reports with the SIM's messages, would otherwise stay on the
         SIM for good, and a SIM full of reports has no room for the next inbound text.
         """
-        pending = {(index, memory) for _, index, memory in self._stored_reports}
         for memory in REPORT_MEMORIES:
             try:
-                found = self.driver.list_messages(storage=memory)
+                self._take_reports(memory, self.driver.list_messages(storage=memory))
             except CommandError:
                 continue  # this modem has no such memory
-            for stored in found:
-                report = stored.decoded
-                if isinstance(report, StatusReport) and (stored.index, memory) not in pending:
-                    self._stored_reports.append((self._report(report), stored.index, memory))
+
+    def _take_reports(self, memory: str | None, found: list[StoredMessage]) -> None:
+        """Record the status reports among ``found`` (one transaction) and keep their
+        places for deletion once it commits; those already being recorded are skipped."""
+        pending = {(index, where) for _, index, where in self._stored_reports}
+        reports: list[StatusReport] = []
+        places: list[int] = []
+        for stored in found:
+            if isinstance(stored.decoded, StatusReport) and (stored.index, memory) not in pending:
+                reports.append(stored.decoded)
+                places.append(stored.index)
+        if reports:
+            recorded = self._record_reports(reports)
+            self._stored_reports.extend((recorded, index, memory) for index in places)
 
     def _next_claim(self) -> Claim | None:
         """The claim made ahead if there is one, else one made now.
@@ -437,27 +459,34 @@ class ModemWorker:
 
     def _handle_events(self) -> bool:
         handled = self._delete_recorded_reports()
+        arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
         while True:
             try:
                 event = self._events.get_nowait()
             except queue.Empty:
-                return handled
+                break
             handled = True
             try:
-                self._handle(event)
+                self._handle(event, arrived)
             except ModemError as exc:
                 log.warning("%s: could not handle %s: %s", self.name, type(event).__name__, exc)
+        if arrived:
+            self._record_reports(arrived)
+        if self._noted_reports and (
+            len(self._noted_reports) >= REPORT_BATCH
+            or self._ticker() - self._noted_since >= REPORT_WAIT_SECONDS
+        ):
+            self._read_noted_reports()
+        return handled
 
-    def _handle(self, event: events.Event) -> None:
+    def _handle(self, event: events.Event, arrived: list[StatusReport]) -> None:
         if isinstance(event, events.IncomingStatusReport):
             if event.decoded is not None:
-                self._report(event.decoded)
+                arrived.append(event.decoded)
         elif isinstance(event, events.StatusReportStored):
-            stored = self.driver.read_message(event.index, event.storage)
-            recorded = (
-                self._report(stored.decoded) if isinstance(stored.decoded, StatusReport) else None
-            )
-            self._stored_reports.append((recorded, event.index, event.storage))
+            if not self._noted_reports:
+                self._noted_since = self._ticker()
+            self._noted_reports.append((event.index, event.storage))
         elif isinstance(event, events.ModemLost):
             self._set_down(event.reason, self._clock())
         elif isinstance(event, events.ModemRecovered):
@@ -465,6 +494,29 @@ class ModemWorker:
             self._set_up(self._clock())
         elif self._on_event is not None:
             self._on_event(self.name, self.driver, event)
+
+    def _read_noted_reports(self) -> None:
+        """Read the reports the modem said it stored: one listing for a memory that holds
+        several, a read for a single one (a listing also takes reports never noted)."""
+        noted, self._noted_reports = self._noted_reports, []
+        taken = {(index, where) for _, index, where in self._stored_reports}
+        for memory in dict.fromkeys(where for _, where in noted):
+            indexes = [i for i, where in noted if where == memory and (i, where) not in taken]
+            try:
+                if len(indexes) > 1:
+                    found = self.driver.list_messages(storage=memory)
+                elif indexes:
+                    found = [self.driver.read_message(indexes[0], memory)]
+                else:
+                    continue
+            except CmsError as exc:
+                if not exc.empty_slot:
+                    log.warning("%s: could not read status reports: %s", self.name, exc)
+                continue  # gone (a listing took it), or left on the SIM for the sweep
+            except ModemError as exc:
+                log.warning("%s: could not read status reports: %s", self.name, exc)
+                continue
+            self._take_reports(memory, found)
 
     def _delete_recorded_reports(self, *, wait: bool = False) -> bool:
         """Delete from the SIM the reports whose outcome is committed (never before).
@@ -491,16 +543,14 @@ class ModemWorker:
         self._stored_reports = kept
         return deleted
 
-    def _report(self, report: StatusReport) -> Future[int | None]:
-        """Record ``report`` on the ledger thread, after the outcomes noted before it."""
+    def _matchable(self, report: StatusReport) -> Report:
         try:
             recipient = normalise_number(
                 report.recipient.number, self._config.gateway.default_region
             )
         except ValidationError:
             recipient = report.recipient.number
-        report_window = timedelta(hours=self._queue.report_window_hours)
-        matched_report = Report(
+        return Report(
             self.name,
             report.message_reference,
             recipient,
@@ -508,21 +558,29 @@ class ModemWorker:
             report.delivered,
             report.final,
         )
+
+    def _record_reports(self, reports: list[StatusReport]) -> Future[list[int | None]]:
+        """Record ``reports`` on the ledger thread in one transaction, after the outcomes
+        noted before them (written first, so the sends they are about are on record)."""
+        matchable = [self._matchable(report) for report in reports]
+        window = timedelta(hours=self._queue.report_window_hours)
         assert self._ledger is not None
-        # Written first (and separately: a report that matches nothing rolls back).
         self._write_soon()
         recorded = self._ledger.submit(
-            lambda session: apply_status_report(
-                session, matched_report, now=self._clock(), window=report_window
+            lambda session: apply_status_reports(
+                session, matchable, now=self._clock(), window=window
             )
         )
-        recorded.add_done_callback(lambda done: self._log_unmatched(done, report))
+        recorded.add_done_callback(lambda done: self._log_unmatched(done, matchable))
         return recorded
 
-    def _log_unmatched(self, recorded: Future[int | None], report: StatusReport) -> None:
-        if recorded.exception() is None and recorded.result() is None:
-            log.info(
-                "%s: status report for reference %d matches no message",
-                self.name,
-                report.message_reference,
-            )
+    def _log_unmatched(self, recorded: Future[list[int | None]], reports: list[Report]) -> None:
+        if recorded.exception() is not None:
+            return
+        for report, settled in zip(reports, recorded.result(), strict=True):
+            if settled is None:
+                log.info(
+                    "%s: status report for reference %d matches no message",
+                    self.name,
+                    report.reference,
+                )

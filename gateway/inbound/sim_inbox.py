@@ -27,8 +27,6 @@ from gateway.models import Message, UndecodablePdu, utcnow
 
 log = logging.getLogger(__name__)
 
-INVALID_INDEX = 321  # +CMS ERROR: invalid memory index (3GPP TS 27.005 3.2.5)
-
 
 class SimStorage(Protocol):
     """The part of a modem driver the inbox uses (drivers.modem.Modem has it)."""
@@ -61,7 +59,7 @@ class SimInbox:
             try:
                 stored = driver.read_message(event.index, event.storage)
             except CmsError as exc:
-                if exc.code != INVALID_INDEX:
+                if not exc.empty_slot:
                     raise
                 # A sweep got there first (it lists everything, notified or not).
                 log.debug("%s: message %d was already taken off the SIM", modem, event.index)

@@ -8,7 +8,7 @@ from gateway.queue.claim import Claim, claim_next
 from gateway.queue.enqueue import enqueue, enqueue_due, sticky_modem
 from gateway.queue.numbers import normalise_number
 from gateway.queue.recovery import drop_lease, recover_stale, renew_lease
-from gateway.queue.reports import Report, apply_status_report
+from gateway.queue.reports import Report, apply_status_reports
 from gateway.queue.retry import Backoff
 from gateway.queue.transitions import cancel, mark_failed, mark_retry, mark_sent, release
 from gateway.queue.wakeup import Work, on_work
@@ -18,7 +18,7 @@ __all__ = [
     "Claim",
     "Report",
     "Work",
-    "apply_status_report",
+    "apply_status_reports",
     "cancel",
     "claim_next",
     "drop_lease",

@@ -8,6 +8,7 @@ failed as soon as one part is finally not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,11 +34,19 @@ class Report:
     final: bool
 
 
-def apply_status_report(
-    session: Session, report: Report, *, now: datetime, window: timedelta
-) -> int | None:
-    """Record ``report`` on its part and settle the message; returns the message id or
+def apply_status_reports(
+    session: Session, reports: Sequence[Report], *, now: datetime, window: timedelta
+) -> list[int | None]:
+    """Record each report on its part and settle its message, in order, in one
+    transaction (commits): a modem that sends fast files a report per message, and a
+    commit each cost more than the matching. Returns, per report, the message id or
     ``None`` when no part matches (too old, or not ours)."""
+    settled = [_apply(session, report, now=now, window=window) for report in reports]
+    session.commit()
+    return settled
+
+
+def _apply(session: Session, report: Report, *, now: datetime, window: timedelta) -> int | None:
     part = session.scalars(
         select(MessagePart)
         .where(
@@ -51,7 +60,6 @@ def apply_status_report(
         .limit(1)
     ).first()
     if part is None:
-        session.rollback()
         return None
     session.execute(
         update(MessagePart)
@@ -79,5 +87,4 @@ def apply_status_report(
         ).all()
         if all(siblings):
             guarded_update(session, part.message_id, S.SENT, S.DELIVERED, final_at=now)
-    session.commit()
     return part.message_id

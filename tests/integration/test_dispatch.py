@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.sim import Simulator
+from drivers.sim.atline import Command
 from gateway.compliance.settings import policy
 from gateway.config import Config, GatewaySection, ModemSection, QueueSection
 from gateway.dispatch import Dispatcher
@@ -351,3 +352,31 @@ def test_reports_that_came_while_the_gateway_was_down_are_recorded_and_taken_off
         delivered = session.get(Message, message_id)
         assert delivered is not None
         assert delivered.state == S.DELIVERED
+
+
+def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_delivered(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A report read between two sends is a command the next send waits behind: while a
+    backlog goes out they are noted and read a listing at a time."""
+    sim = simulator(modems=1, latency=0.02, status_report_delay=0.01)
+    interpreter = sim.modems[0].interpreter
+    reads: Counter[str] = Counter()
+    dispatch_command = interpreter._dispatch
+
+    def counted(command: Command) -> list[str]:
+        reads[command.name] += 1
+        return dispatch_command(command)
+
+    monkeypatch.setattr(interpreter, "_dispatch", counted)
+    put(sessions, 40)
+    dispatch(gateway_config(tmp_path, sim))
+    wait_for_states(sessions, {S.DELIVERED}, 40)
+    reports = interpreter.sim.stores["SR"]
+    assert eventually(lambda: reports.used == 0)
+    assert reads["+CMGR"] + reads["+CMGL"] < 40 // 4
+    assert reads["+CMGD"] == 40

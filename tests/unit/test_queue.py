@@ -14,7 +14,7 @@ from gateway.models import Kind, Message, MessagePart, ModemRecord, Node
 from gateway.queue import (
     Backoff,
     Report,
-    apply_status_report,
+    apply_status_reports,
     cancel,
     claim_next,
     drop_lease,
@@ -265,14 +265,17 @@ def report(reference: int, *, status: int = 0, to: str = ALICE) -> Report:
     )
 
 
+def settle(session: Session, one: Report, now: datetime) -> int | None:
+    settled: list[int | None] = apply_status_reports(session, [one], now=now, window=WINDOW)
+    return settled[0]
+
+
 def test_a_multipart_message_is_delivered_when_every_part_is(db_session: Session) -> None:
     message_id = send_multipart(db_session, [10, 11, 12])
     for reference in (12, 10):
-        assert apply_status_report(db_session, report(reference), now=T0, window=WINDOW) == (
-            message_id
-        )
+        assert settle(db_session, report(reference), T0) == (message_id)
         assert state(db_session, message_id) == S.SENT
-    apply_status_report(db_session, report(11), now=T0, window=WINDOW)
+    settle(db_session, report(11), T0)
     assert state(db_session, message_id) == S.DELIVERED
     parts = db_session.scalars(select(MessagePart).order_by(MessagePart.part)).all()
     assert [(p.part, p.total, p.status) for p in parts] == [(1, 3, 0), (2, 3, 0), (3, 3, 0)]
@@ -280,22 +283,37 @@ def test_a_multipart_message_is_delivered_when_every_part_is(db_session: Session
 
 def test_one_undeliverable_part_fails_the_message(db_session: Session) -> None:
     message_id = send_multipart(db_session, [20, 21, 22])
-    apply_status_report(db_session, report(20), now=T0, window=WINDOW)
-    apply_status_report(db_session, report(21, status=0x30), now=T0, window=WINDOW)
+    settle(db_session, report(20), T0)
+    settle(db_session, report(21, status=0x30), T0)
     assert state(db_session, message_id) == S.SENT  # 0x30: the centre is still trying
-    apply_status_report(db_session, report(21, status=0x41), now=T0, window=WINDOW)
+    settle(db_session, report(21, status=0x41), T0)
     db_session.expire_all()
     row = db_session.get_one(Message, message_id)
     assert (row.state, row.error_code) == (S.FAILED, 0x41)
 
 
+def test_reports_in_one_batch_apply_in_order_and_one_unmatched_undoes_nothing(
+    db_session: Session,
+) -> None:
+    message_id = send_multipart(db_session, [30, 31])
+    settled = apply_status_reports(
+        db_session,
+        [report(30, status=0x30), report(99), report(30), report(31)],
+        now=T0,
+        window=WINDOW,
+    )
+    assert settled == [message_id, None, message_id, message_id]
+    db_session.expire_all()
+    assert state(db_session, message_id) == S.DELIVERED
+
+
 def test_a_reused_reference_matches_the_newest_part_in_the_window(db_session: Session) -> None:
     old = send_multipart(db_session, [5, 6, 7])
     new = send_multipart(db_session, [5, 8, 9], at=T0 + timedelta(hours=1))
-    assert apply_status_report(db_session, report(5), now=T0, window=WINDOW) == new
+    assert settle(db_session, report(5), T0) == new
     later = T0 + WINDOW + timedelta(hours=0.5)
-    assert apply_status_report(db_session, report(6), now=later, window=WINDOW) is None
-    assert apply_status_report(db_session, report(5, to=BOB), now=T0, window=WINDOW) is None
+    assert settle(db_session, report(6), later) is None
+    assert settle(db_session, report(5, to=BOB), T0) is None
     assert state(db_session, old) == S.SENT
 
 
