@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+import time
 import tty
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from drivers.errors import (
     CommandError,
     CommandTimeout,
     PinRequiredError,
+    RetryClass,
     TransportError,
 )
 from drivers.modem import Modem, events
@@ -47,9 +49,12 @@ BASE: dict[str, Reply] = {
 class ScriptedModem:
     """A modem on a pty that answers each command line from a table (else ERROR)."""
 
-    def __init__(self, replies: dict[str, Reply], *, echo: bool = False) -> None:
+    def __init__(
+        self, replies: dict[str, Reply], *, echo: bool = False, prompt_after: float = 0.0
+    ) -> None:
         self.replies = {**BASE, **replies}
         self.echo = echo
+        self.prompt_after = prompt_after  # seconds before the "> " of AT+CMGS
         self.wire: list[str] = []
         self.references = 0
         self.hung = False  # ignore everything but a reset command
@@ -95,7 +100,10 @@ class ScriptedModem:
         if self.echo:
             self.push(line + "\r")
         if line.startswith("AT+CMGS="):
-            self.push("\r\n> ")
+            if self.prompt_after:
+                threading.Timer(self.prompt_after, self.push, args=("\r\n> ",)).start()
+            else:
+                self.push("\r\n> ")
             return
         if self.wire[-2:-1] and self.wire[-2].startswith("AT+CMGS="):
             reply = self.replies.get("PDU", None)
@@ -363,6 +371,24 @@ def test_send_without_final_result_is_outcome_unknown(script: Any, modem_for: An
     with pytest.raises(CommandTimeout):
         modem.send_sms("+447700900123", "did it go?")
     assert modem.signal().rssi == 20
+
+
+def test_a_send_that_timed_out_waiting_for_the_prompt_never_writes_its_pdu(
+    script: Any, modem_for: Any
+) -> None:
+    """The reader writes the PDU when the prompt comes: a prompt after the timeout must
+    find nothing to write, or a send reported as never made would go out."""
+    peer = script(prompt_after=0.5)
+    modem = modem_for(peer, send_timeout=0.2)
+    with pytest.raises(CommandTimeout) as timed_out:
+        modem.send_sms("+447700900123", "not now")
+    assert timed_out.value.retry_class is not RetryClass.UNKNOWN
+    time.sleep(0.5)  # the late prompt arrives
+    assert modem.signal().rssi == 20
+    assert not [line for line in peer.wire if line.startswith("00")]
+    peer.prompt_after = 0.0
+    modem.send_sms("+447700900123", "now")
+    assert len([line for line in peer.wire if line.startswith("00")]) == 1
 
 
 def test_modem_that_stops_answering_is_reset_and_reinitialised(script: Any, modem_for: Any) -> None:
