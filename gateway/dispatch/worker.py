@@ -517,6 +517,11 @@ class ModemWorker:
                 log.warning("%s: could not read status reports: %s", self.name, exc)
                 continue
             self._take_reports(memory, found)
+            for stored in found:
+                if stored.index in indexes and not isinstance(stored.decoded, StatusReport):
+                    # Announced as a report but undecodable: left there, it would fill the memory.
+                    log.warning("%s: report %d unreadable: deleted", self.name, stored.index)
+                    self._stored_reports.append((None, stored.index, memory))
 
     def _delete_recorded_reports(self, *, wait: bool = False) -> bool:
         """Delete from the SIM the reports whose outcome is committed (never before).

@@ -380,3 +380,20 @@ def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_deliver
     assert eventually(lambda: reports.used == 0)
     assert reads["+CMGR"] + reads["+CMGL"] < 40 // 4
     assert reads["+CMGD"] == 40
+
+
+def test_a_report_that_does_not_decode_is_taken_off_the_sim(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Announced with +CDSI but unreadable: left there, such reports would fill the memory."""
+    sim = simulator(modems=1, latency=0.01)
+    dispatcher = dispatch(gateway_config(tmp_path, sim))
+    assert eventually(lambda: all(h.connected for h in dispatcher.health()))
+    reports = sim.modems[0].interpreter.sim.stores["SR"]
+    sim.modems[0].receive_from_network("0006FFFF", report=True)
+    assert eventually(lambda: reports.used == 0)
+    assert "unreadable: deleted" in caplog.text
