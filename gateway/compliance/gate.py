@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import CompoundSelect, bindparam, event, func, null, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import contacts
@@ -116,11 +116,16 @@ class Facts:
 
 _CHUNK = 500  # numbers per IN (...) list, well under SQLite's parameter limit
 # Built once: building a statement cost more CPU than running it, on every API send.
-_CONTACTS = select(Contact.number, Contact.opted_out, Contact.time_zone).where(
-    Contact.number.in_(bindparam("numbers", expanding=True))
-)
-_SUPPRESSIONS = select(Suppression.number_hash, Suppression.reason).where(
-    Suppression.number_hash.in_(bindparam("hashes", expanding=True))
+# Contacts and the suppression list in one statement: a round trip per kind was most of
+# the gate's cost for a single API message. A suppression row is the one with a reason
+# (never null); a contact row has none.
+_LISTED: CompoundSelect[str, bool | None, str | None, str | None] = union_all(
+    select(Contact.number, Contact.opted_out, Contact.time_zone, null()).where(
+        Contact.number.in_(bindparam("numbers", expanding=True))
+    ),
+    select(Suppression.number_hash, null(), null(), Suppression.reason).where(
+        Suppression.number_hash.in_(bindparam("hashes", expanding=True))
+    ),
 )
 # The states are filtered in Python: given ``state IN (...)`` next to a long
 # ``peer IN (...)``, SQLite (no statistics) walks an index on state, every queued message
@@ -137,18 +142,26 @@ _MARKETING = select(
 
 
 def gather(session: Session, numbers: Iterable[str], *, marketing: bool = True) -> Facts:
-    """The facts about ``numbers``; their marketing history only when ``marketing``."""
+    """The facts about ``numbers``; their marketing history only when ``marketing``.
+
+    Read on the session's connection, past the ORM's statement handling (which cost
+    twice the query): none of these rows become objects. So, unlike a session query,
+    this does not flush first; the gate runs inside a flush, and :func:`check` flushes.
+    """
     wanted = sorted(set(numbers))
     facts = Facts({}, {}, {})
+    connection = session.connection()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        for number, opted_out, time_zone in session.execute(_CONTACTS, {"numbers": chunk}):
-            facts.contacts[number] = ContactFacts(opted_out, time_zone)
         hashes = {contacts.number_hash(number): number for number in chunk}
-        for number_hash, reason in session.execute(_SUPPRESSIONS, {"hashes": list(hashes)}):
-            facts.suppressions[hashes[number_hash]] = reason
+        listed = connection.execute(_LISTED, {"numbers": chunk, "hashes": list(hashes)})
+        for number, opted_out, time_zone, reason in listed:
+            if reason is None:
+                facts.contacts[number] = ContactFacts(bool(opted_out), time_zone)
+            else:
+                facts.suppressions[hashes[number]] = reason
         if marketing:
-            for peer, state, at in session.execute(_MARKETING, {"numbers": chunk}):
+            for peer, state, at in connection.execute(_MARKETING, {"numbers": chunk}):
                 if state in COUNTED_STATES:
                     facts.marketing.setdefault(peer, []).append(at)
     return facts
@@ -182,6 +195,8 @@ def check(
     session: Session, number: str, purpose: Purpose, now: datetime, *, policy: Policy
 ) -> Decision:
     """May a message for ``purpose`` go to ``number`` at ``now``?"""
+    if session.autoflush:  # as a query would: the facts include what is not flushed yet
+        session.flush()
     facts = gather(session, [number], marketing=purpose is Purpose.MARKETING)
     return decide(facts, number, purpose, now, policy=policy)
 
