@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gateway.apikeys import authenticate, create_key, digest, revoke
+from gateway.apikeys import (
+    RecentKeys,
+    authenticate,
+    authenticate_recent,
+    create_key,
+    digest,
+    recent_keys,
+    revoke,
+)
 from gateway.cli import main
 from gateway.errors import NotFound, ValidationError
 from gateway.models import ApiKey, utcnow
@@ -69,6 +78,65 @@ def test_bad_names_and_scopes_are_refused(
 def test_revoking_an_unknown_key_says_so(db_session: Session) -> None:
     with pytest.raises(NotFound):
         revoke(db_session, 404, now=utcnow())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_key_revoked_by_another_process_stops_working_within_the_recent_window(
+    db_session: Session,
+) -> None:
+    _, plain = create_key(db_session, "crm", ["send"], now=utcnow())
+    db_session.commit()
+    clock = Clock()
+    recent = RecentKeys(2.0, clock=clock)
+    assert authenticate_recent(db_session, plain, now=utcnow(), recent=recent) is not None
+    db_session.commit()
+    # As `cellgate apikey revoke` does it: another process, this one is not told.
+    db_session.execute(update(ApiKey).values(revoked_at=utcnow()))
+    db_session.commit()
+    clock.now = 1.9
+    assert authenticate_recent(db_session, plain, now=utcnow(), recent=recent) is not None
+    clock.now = 2.0
+    assert authenticate_recent(db_session, plain, now=utcnow(), recent=recent) is None
+
+
+def test_a_key_revoked_in_this_process_stops_working_at_once(db_session: Session) -> None:
+    key, plain = create_key(db_session, "crm", ["send"], now=utcnow())
+    db_session.commit()
+    assert authenticate_recent(db_session, plain, now=utcnow()) is not None
+    db_session.commit()
+    revoke(db_session, key.id, now=utcnow())
+    db_session.commit()
+    assert authenticate_recent(db_session, plain, now=utcnow()) is None
+
+
+def test_a_remembered_key_still_notes_its_last_use_each_minute(db_session: Session) -> None:
+    key, plain = create_key(db_session, "crm", ["send"], now=utcnow())
+    db_session.commit()
+    recent = RecentKeys(2.0, clock=Clock())
+    first = utcnow()
+    caller = authenticate_recent(db_session, plain, now=first, recent=recent)
+    assert caller is not None
+    assert caller.last_used_at == first
+    db_session.commit()
+    assert authenticate_recent(db_session, plain, now=first + timedelta(seconds=1), recent=recent)
+    assert not db_session.dirty
+    later = first + timedelta(minutes=1)
+    assert authenticate_recent(db_session, plain, now=later, recent=recent) is not None
+    assert key.last_used_at == later
+
+
+def test_a_wrong_key_is_never_remembered(db_session: Session) -> None:
+    _, plain = create_key(db_session, "crm", ["send"], now=utcnow())
+    forged = plain[:-1] + ("A" if plain[-1] != "A" else "B")
+    assert authenticate_recent(db_session, forged, now=utcnow()) is None
+    assert recent_keys.get(digest(forged)) is None
 
 
 # -- the CLI --

@@ -13,9 +13,9 @@ from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, request
 
-from gateway.apikeys import Scope, allows, authenticate
+from gateway.apikeys import Caller, Scope, allows, authenticate_recent
 from gateway.config import Config
-from gateway.models import ApiKey, utcnow
+from gateway.models import utcnow
 from web.api.blueprint import bp
 from web.api.errors import ApiError
 from web.api.ratelimit import RateLimiter
@@ -43,7 +43,7 @@ def authenticate_key() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "send an API key: Authorization: Bearer <key>", headers=CHALLENGE)
     session = get_session()
-    key = authenticate(session, token.strip(), now=utcnow())
+    key = authenticate_recent(session, token.strip(), now=utcnow())
     if key is None:
         raise ApiError(401, "the API key is not valid or was revoked", headers=CHALLENGE)
     if session.dirty:  # its last use noted (once a minute): kept even if the request fails
@@ -58,8 +58,8 @@ def authenticate_key() -> None:
     g.api_key = key
 
 
-def current_key() -> ApiKey:
-    key: ApiKey = g.api_key
+def current_key() -> Caller:
+    key: Caller = g.api_key
     return key
 
 
