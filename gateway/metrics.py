@@ -1,21 +1,26 @@
-"""Prometheus text exposition (format 0.0.4) of the queue and the modems' health.
+"""Prometheus exposition of the queue and the modems' health, through prometheus_client.
 
-Rendered by hand: a dozen gauges and counters do not need a client library, and the
-values come from snapshots the dispatcher already keeps plus one grouped count query.
+The official client owns the text format (escaping, counter naming, number rendering),
+so new metrics cost a family here rather than format code. The values are not the
+client's live metric objects: the dispatcher already keeps health snapshots and the
+queue is one grouped count, so a collector turns what one scrape read into families, in
+a registry of its own. The client's global registry would add process metrics and mix
+every gateway of a process (tests run several), while each node shows only its modems.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.dispatch.health import ModemHealth
 from gateway.models import Direction, Message
 from gateway.states import MessageState
-
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def queue_states(session: Session) -> dict[str, int]:
@@ -30,67 +35,78 @@ def queue_states(session: Session) -> dict[str, int]:
     return {str(state): count for state, count in counts.items()}
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _field(name: str) -> Callable[[ModemHealth], float]:
+    return lambda health: float(getattr(health, name) or 0)
 
 
-def _metric(
-    name: str, kind: str, help: str, samples: Iterable[tuple[Mapping[str, str], float]]
-) -> list[str]:
-    lines = [f"# HELP {name} {help}", f"# TYPE {name} {kind}"]
-    for labels, value in samples:
-        rendered = ",".join(f'{key}="{_label(text)}"' for key, text in labels.items())
-        lines.append(f"{name}{{{rendered}}} {value:g}" if rendered else f"{name} {value:g}")
-    return lines
+_Family = type[GaugeMetricFamily] | type[CounterMetricFamily]
 
-
-def render_metrics(health: Sequence[ModemHealth], states: Mapping[str, int]) -> str:
-    def per_modem(value: str) -> list[tuple[Mapping[str, str], float]]:
-        return [({"modem": h.name}, float(getattr(h, value) or 0)) for h in health]
-
-    lines = _metric(
-        "cellgate_messages",
-        "gauge",
-        "Outbound messages by state.",
-        [({"state": state}, count) for state, count in sorted(states.items())],
-    )
-    lines += _metric(
+# Family, name (a counter's without ``_total``: the client adds it), help, value.
+_PER_MODEM: list[tuple[_Family, str, str, Callable[[ModemHealth], float]]] = [
+    (
+        GaugeMetricFamily,
         "cellgate_modem_up",
-        "gauge",
         "1 while the modem can send.",
-        [({"modem": h.name}, float(h.connected and h.down_reason is None)) for h in health],
-    )
-    lines += _metric(
-        "cellgate_modem_sent_total", "counter", "Messages sent since start.", per_modem("sent")
-    )
-    lines += _metric(
-        "cellgate_modem_sent_parts_total",
-        "counter",
+        lambda health: float(health.connected and health.down_reason is None),
+    ),
+    (CounterMetricFamily, "cellgate_modem_sent", "Messages sent since start.", _field("sent")),
+    (
+        CounterMetricFamily,
+        "cellgate_modem_sent_parts",
         "SMS parts sent since start.",
-        per_modem("sent_parts"),
-    )
-    lines += _metric(
-        "cellgate_modem_failed_total",
-        "counter",
+        _field("sent_parts"),
+    ),
+    (
+        CounterMetricFamily,
+        "cellgate_modem_failed",
         "Messages failed since start.",
-        per_modem("failed"),
-    )
-    lines += _metric(
-        "cellgate_modem_retries_total",
-        "counter",
+        _field("failed"),
+    ),
+    (
+        CounterMetricFamily,
+        "cellgate_modem_retries",
         "Send attempts to be retried since start.",
-        per_modem("retries"),
-    )
-    lines += _metric(
+        _field("retries"),
+    ),
+    (
+        GaugeMetricFamily,
         "cellgate_modem_send_latency_seconds",
-        "gauge",
         "Average time of one send (AT+CMGS for every part).",
-        per_modem("average_latency"),
-    )
-    lines += _metric(
-        "cellgate_modem_sent_today", "gauge", "SMS parts sent today.", per_modem("sent_today")
-    )
-    lines += _metric(
-        "cellgate_modem_daily_cap", "gauge", "Daily SMS cap (0: none).", per_modem("daily_cap")
-    )
-    return "\n".join(lines) + "\n"
+        _field("average_latency"),
+    ),
+    (GaugeMetricFamily, "cellgate_modem_sent_today", "SMS parts sent today.", _field("sent_today")),
+    (
+        GaugeMetricFamily,
+        "cellgate_modem_daily_cap",
+        "Daily SMS cap (0: none).",
+        _field("daily_cap"),
+    ),
+]
+
+
+@dataclass(frozen=True, eq=False)
+class _Scrape:
+    """What one scrape read, as a collector (a registry keys collectors by identity)."""
+
+    health: Sequence[ModemHealth]
+    states: Mapping[str, int]
+
+    def collect(self) -> Iterator[Metric]:
+        messages = GaugeMetricFamily(
+            "cellgate_messages", "Outbound messages by state.", labels=["state"]
+        )
+        for state, count in sorted(self.states.items()):
+            messages.add_metric([state], count)
+        yield messages
+        for family, name, help, value in _PER_MODEM:
+            metric = family(name, help, labels=["modem"])
+            for health in self.health:
+                metric.add_metric([health.name], value(health))
+            yield metric
+
+
+def render_metrics(health: Sequence[ModemHealth], states: Mapping[str, int]) -> bytes:
+    """The text exposition format; serve it as ``prometheus_client.CONTENT_TYPE_LATEST``."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Scrape(health, states))
+    return generate_latest(registry)

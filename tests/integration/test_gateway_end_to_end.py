@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -177,17 +179,21 @@ def test_metrics_and_the_modems_api_show_each_modems_health_to_a_read_key(
     sim.wait_sent(1, timeout=WAIT)
     modem = sim.modems[0].id
 
-    def scraped() -> str | None:
+    def scraped() -> dict[tuple[str, str], float] | None:
         status, kind, text = get(f"{server.url}/metrics", reader)
         assert status == 200
-        assert kind == "text/plain; version=0.0.4; charset=utf-8"
-        sent = f'cellgate_modem_sent_total{{modem="{modem}"}} 1'
-        return text if sent in text.splitlines() else None
+        assert kind == CONTENT_TYPE_LATEST
+        samples = {
+            (sample.name, sample.labels.get("modem") or sample.labels["state"]): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+        return samples if samples[("cellgate_modem_sent_total", modem)] == 1 else None
 
-    text = eventually(scraped, "the send in the metrics")
-    assert isinstance(text, str)
-    assert f'cellgate_modem_up{{modem="{modem}"}} 1' in text.splitlines()
-    assert 'cellgate_messages{state="queued"} 0' in text.splitlines()
+    samples = eventually(scraped, "the send in the metrics")
+    assert isinstance(samples, dict)
+    assert samples[("cellgate_modem_up", modem)] == 1
+    assert samples[("cellgate_messages", "queued")] == 0
     status, _, body = get(f"{server.url}/api/v1/modems", reader)
     assert status == 200
     [listed] = json.loads(body)["data"]

@@ -8,10 +8,11 @@ with ``credentials: <key>`` in the scrape config) and answers errors in its form
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.wrappers import Response
 
 from gateway.apikeys import Scope
-from gateway.metrics import CONTENT_TYPE, queue_states, render_metrics
+from gateway.metrics import queue_states, render_metrics
 from gateway.services import Services
 from web.api.blueprint import METRICS_PATH
 from web.api.keys import authenticate_key, require
@@ -26,5 +27,5 @@ metrics_bp.before_request(authenticate_key)
 def metrics() -> Response:
     services: Services = current_app.extensions["cellgate.services"]
     health = services.dispatcher.health() if services.dispatcher is not None else []
-    text = render_metrics(health, queue_states(get_session()))
-    return Response(text, content_type=CONTENT_TYPE)
+    exposition = render_metrics(health, queue_states(get_session()))
+    return Response(exposition, content_type=CONTENT_TYPE_LATEST)
