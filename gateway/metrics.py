@@ -106,7 +106,7 @@ class _Scrape:
 
 
 def render_metrics(health: Sequence[ModemHealth], states: Mapping[str, int]) -> bytes:
-    """The text exposition format; serve it as ``prometheus_client.CONTENT_TYPE_LATEST``."""
+    """The text exposition format; serve it as ``prometheus_client.CONTENT_TYPE_PLAIN_0_0_4``."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Scrape(health, states))
     return generate_latest(registry)

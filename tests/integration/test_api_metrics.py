@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,7 +40,7 @@ def test_metrics_parse_with_every_state_and_each_modem_of_this_node(
     response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {key}"})
 
     assert response.status_code == 200
-    assert response.content_type == CONTENT_TYPE_LATEST
+    assert response.content_type == "text/plain; version=0.0.4; charset=utf-8"
     families = {f.name: f for f in text_string_to_metric_families(response.get_data(as_text=True))}
     assert {name: family.type for name, family in families.items()} == {
         "cellgate_messages": "gauge",

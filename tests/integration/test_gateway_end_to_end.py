@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -182,7 +181,7 @@ def test_metrics_and_the_modems_api_show_each_modems_health_to_a_read_key(
     def scraped() -> dict[tuple[str, str], float] | None:
         status, kind, text = get(f"{server.url}/metrics", reader)
         assert status == 200
-        assert kind == CONTENT_TYPE_LATEST
+        assert kind == "text/plain; version=0.0.4; charset=utf-8"
         samples = {
             (sample.name, sample.labels.get("modem") or sample.labels["state"]): sample.value
             for family in text_string_to_metric_families(text)

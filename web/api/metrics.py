@@ -8,7 +8,7 @@ with ``credentials: <key>`` in the scrape config) and answers errors in its form
 from __future__ import annotations
 
 from flask import Blueprint, current_app
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 from werkzeug.wrappers import Response
 
 from gateway.apikeys import Scope
@@ -28,4 +28,4 @@ def metrics() -> Response:
     services: Services = current_app.extensions["cellgate.services"]
     health = services.dispatcher.health() if services.dispatcher is not None else []
     exposition = render_metrics(health, queue_states(get_session()))
-    return Response(exposition, content_type=CONTENT_TYPE_LATEST)
+    return Response(exposition, content_type=CONTENT_TYPE_PLAIN_0_0_4)
