@@ -19,7 +19,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, event, func, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    event,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import contacts
@@ -116,16 +125,26 @@ class Facts:
 
 _CHUNK = 500  # numbers per IN (...) list, well under SQLite's parameter limit
 # Built once: building a statement cost more CPU than running it, on every API send.
-# Contacts and the suppression list in one statement: a round trip per kind was most of
-# the gate's cost for a single API message. A suppression row is the one with a reason
-# (never null); a contact row has none.
-_LISTED: CompoundSelect[str, bool | None, str | None, str | None] = union_all(
-    select(Contact.number, Contact.opted_out, Contact.time_zone, null()).where(
-        Contact.number.in_(bindparam("numbers", expanding=True))
-    ),
-    select(Suppression.number_hash, null(), null(), Suppression.reason).where(
-        Suppression.number_hash.in_(bindparam("hashes", expanding=True))
-    ),
+Listed = CompoundSelect[str, bool | None, str | None, str | None]
+
+
+def _listed(contact: ColumnElement[bool], suppression: ColumnElement[bool]) -> Listed:
+    """Contacts and the suppression list in one statement: a round trip per kind was most
+    of the gate's cost for a single API message. A suppression row is the one with a
+    reason (never null); a contact row has none."""
+    return union_all(
+        select(Contact.number, Contact.opted_out, Contact.time_zone, null()).where(contact),
+        select(Suppression.number_hash, null(), null(), Suppression.reason).where(suppression),
+    )
+
+
+_LISTED = _listed(
+    Contact.number.in_(bindparam("numbers", expanding=True)),
+    Suppression.number_hash.in_(bindparam("hashes", expanding=True)),
+)
+# One number (an API message, a reply): an expanding IN is rendered again at every run.
+_LISTED_ONE = _listed(
+    Contact.number == bindparam("numbers"), Suppression.number_hash == bindparam("hashes")
 )
 # The states are filtered in Python: given ``state IN (...)`` next to a long
 # ``peer IN (...)``, SQLite (no statistics) walks an index on state, every queued message
@@ -154,7 +173,11 @@ def gather(session: Session, numbers: Iterable[str], *, marketing: bool = True) 
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         hashes = {contacts.number_hash(number): number for number in chunk}
-        listed = connection.execute(_LISTED, {"numbers": chunk, "hashes": list(hashes)})
+        if len(chunk) == 1:
+            (only_hash,) = hashes
+            listed = connection.execute(_LISTED_ONE, {"numbers": chunk[0], "hashes": only_hash})
+        else:
+            listed = connection.execute(_LISTED, {"numbers": chunk, "hashes": list(hashes)})
         for number, opted_out, time_zone, reason in listed:
             if reason is None:
                 facts.contacts[number] = ContactFacts(bool(opted_out), time_zone)
