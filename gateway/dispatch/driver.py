@@ -2,8 +2,8 @@
 
 ``driver = "serial"`` is :class:`drivers.modem.Modem` on the configured port; any other
 value is a module path whose class ``Driver`` is built as ``Driver(section, on_event=...)``.
-Test doubles are such plugins (tests/drivers_custom/), so the worker under test is the
-real one.
+A modem that is not on a serial line (a vendor's network API, say) is such a plugin;
+tests/drivers_custom/ holds the one the tests load.
 """
 
 from __future__ import annotations

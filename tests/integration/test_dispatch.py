@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,9 +19,11 @@ from drivers.sim.atline import Command
 from gateway.compliance.settings import policy
 from gateway.config import Config, GatewaySection, ModemSection, QueueSection
 from gateway.dispatch import Dispatcher
+from gateway.errors import GatewayError
 from gateway.models import Kind, Message, MessagePart, utcnow
 from gateway.queue import enqueue
 from gateway.states import MessageState
+from tests.drivers_custom import recording
 from tests.waiting import eventually
 
 S = MessageState
@@ -397,3 +400,37 @@ def test_a_report_that_does_not_decode_is_taken_off_the_sim(
     sim.modems[0].receive_from_network("0006FFFF", report=True)
     assert eventually(lambda: reports.used == 0)
     assert "unreadable: deleted" in caplog.text
+
+
+def test_a_driver_plugin_named_in_the_config_is_loaded_and_sent_through(
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    config = Config(
+        gateway=GatewaySection(data_dir=str(tmp_path / "data")),
+        queue=QueueSection(node="test-node", poll_seconds=0.2),
+        modems=(
+            ModemSection(
+                name="rec", port="none", driver=recording.__name__, rate_per_minute=60_000
+            ),
+        ),
+    )
+    recording.SENT.clear()
+    dispatch(config)
+    put(sessions, 3)
+    wait_for_states(sessions, {S.SENT}, 3)
+    assert sorted(recording.SENT["rec"]) == [(f"+1202555{n:04d}", f"message {n}") for n in range(3)]
+
+
+def test_a_driver_plugin_that_cannot_be_loaded_is_named_in_the_error(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    config = Config(
+        gateway=GatewaySection(data_dir=str(tmp_path / "data")),
+        modems=(ModemSection(name="odd", port="none", driver="no.such.module"),),
+    )
+    with pytest.raises(
+        GatewayError, match=re.escape("modem odd: driver 'no.such.module' cannot be loaded")
+    ):
+        Dispatcher(config, sessions)
