@@ -15,11 +15,10 @@ from gateway.models import utcnow
 from gateway.queue import enqueue
 from gateway.services import Services
 from gateway.states import MessageState
-from tests.unit.test_queue_metrics import FAMILIES
+from tests.unit.test_queue_metrics import FAMILIES, HOSTILE
 from web import create_app
 
 # The config loader refuses such a name; the exposition must stay parseable regardless.
-HOSTILE = 'odd"name\\with\nnewline'
 
 
 def test_metrics_parse_with_every_state_and_each_modem_of_this_node(
