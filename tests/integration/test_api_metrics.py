@@ -18,8 +18,6 @@ from gateway.states import MessageState
 from tests.unit.test_queue_metrics import FAMILIES, HOSTILE
 from web import create_app
 
-# The config loader refuses such a name; the exposition must stay parseable regardless.
-
 
 def test_metrics_parse_with_every_state_and_each_modem_of_this_node(
     tmp_path: Path, sessions: sessionmaker[Session]
@@ -28,6 +26,7 @@ def test_metrics_parse_with_every_state_and_each_modem_of_this_node(
         gateway=GatewaySection(data_dir=str(tmp_path / "data")),
         modems=(
             ModemSection(name="sim0", port="loop://", daily_cap=300),
+            # The config loader refuses such a name; the exposition must parse regardless.
             ModemSection(name=HOSTILE, port="loop://", daily_cap=0),
         ),
     )
