@@ -13,9 +13,7 @@ SENT: dict[str, list[tuple[str, str]]] = {}
 
 
 class Driver:
-    def __init__(
-        self, section: ModemSection, *, on_event: Callable[[events.Event], None]
-    ) -> None:
+    def __init__(self, section: ModemSection, *, on_event: Callable[[events.Event], None]) -> None:
         self.name = section.name
         self._on_event = on_event
         self._references = 0
