@@ -17,7 +17,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -268,19 +268,34 @@ class ModemWorker:
             except CommandError:
                 continue  # this modem has no such memory
 
-    def _take_reports(self, memory: str | None, found: list[StoredMessage]) -> None:
+    def _take_reports(
+        self, memory: str | None, found: list[StoredMessage], announced: Collection[int] = ()
+    ) -> None:
         """Record the status reports among ``found`` (one transaction) and keep their
-        places for deletion once it commits; those already being recorded are skipped."""
-        pending = {(index, where) for _, index, where in self._stored_reports}
+        places for deletion once it commits; those already being recorded are skipped.
+
+        A place ``announced`` as a report (+CDSI) that holds none that decodes is deleted
+        with a warning: left there, such places would fill the report memory.
+        """
+        in_hand = self._reports_in_hand()
         reports: list[StatusReport] = []
         places: list[int] = []
         for stored in found:
-            if isinstance(stored.decoded, StatusReport) and (stored.index, memory) not in pending:
+            if (stored.index, memory) in in_hand:
+                continue
+            if isinstance(stored.decoded, StatusReport):
                 reports.append(stored.decoded)
                 places.append(stored.index)
+            elif stored.index in announced:
+                log.warning("%s: report %d unreadable: deleted", self.name, stored.index)
+                self._stored_reports.append((None, stored.index, memory))
         if reports:
             recorded = self._record_reports(reports)
             self._stored_reports.extend((recorded, index, memory) for index in places)
+
+    def _reports_in_hand(self) -> set[tuple[int, str | None]]:
+        """The places (index, memory) of reports read and waiting for their deletion."""
+        return {(index, memory) for _, index, memory in self._stored_reports}
 
     def _next_claim(self) -> Claim | None:
         """The claim made ahead if there is one, else one made now.
@@ -499,9 +514,9 @@ class ModemWorker:
         """Read the reports the modem said it stored: one listing for a memory that holds
         several, a read for a single one (a listing also takes reports never noted)."""
         noted, self._noted_reports = self._noted_reports, []
-        taken = {(index, where) for _, index, where in self._stored_reports}
+        in_hand = self._reports_in_hand()
         for memory in dict.fromkeys(where for _, where in noted):
-            indexes = [i for i, where in noted if where == memory and (i, where) not in taken]
+            indexes = [i for i, where in noted if where == memory and (i, where) not in in_hand]
             try:
                 if len(indexes) > 1:
                     found = self.driver.list_messages(storage=memory)
@@ -516,12 +531,7 @@ class ModemWorker:
             except ModemError as exc:
                 log.warning("%s: could not read status reports: %s", self.name, exc)
                 continue
-            self._take_reports(memory, found)
-            for stored in found:
-                if stored.index in indexes and not isinstance(stored.decoded, StatusReport):
-                    # Announced as a report but undecodable: left there, it would fill the memory.
-                    log.warning("%s: report %d unreadable: deleted", self.name, stored.index)
-                    self._stored_reports.append((None, stored.index, memory))
+            self._take_reports(memory, found, announced=indexes)
 
     def _delete_recorded_reports(self, *, wait: bool = False) -> bool:
         """Delete from the SIM the reports whose outcome is committed (never before).
