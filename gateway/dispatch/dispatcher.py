@@ -100,7 +100,8 @@ class Dispatcher:
 
         A message for one modem wakes that modem's worker; a message any modem may send
         wakes one idle worker, taken in turn so that a trickle spreads over the modems.
-        Busy workers are not woken: each looks for its next message as it sends.
+        When none is idle every worker is woken: each then claims once its send is done
+        (a worker that was not woken does not ask the queue again after a send).
         """
         if work is None or work.everyone:
             for worker in self.workers.values():
@@ -116,6 +117,8 @@ class Dispatcher:
         for _ in range(anyone):
             idle = next((w for w in self._rotation if w.idle), None)
             if idle is None:
+                for worker in self._rotation:
+                    worker.wake()
                 return
             self._rotation.remove(idle)
             self._rotation.append(idle)

@@ -52,6 +52,9 @@ REPORT_BATCH = 16
 REPORT_WAIT_SECONDS = 5.0
 # A wait this long (for a token, or for work) is time enough to read them all.
 REPORT_IDLE_SECONDS = 0.05
+# How long a send's outcome may wait for the next claim to carry it: a message of a
+# trickle (API requests) then costs one transaction on the ledger instead of two.
+OUTCOME_LINGER_SECONDS = 0.05
 # Where modems file status reports: their own memory, or beside the SIM's messages.
 REPORT_MEMORIES = ("SR", "SM")
 DEFERRED = "quiet hours in the recipient's time zone when its turn came"
@@ -133,6 +136,10 @@ class ModemWorker:
         self._ledger: Ledger | None = None
         self._ahead: Future[Claim | None] | None = None
         self._unrecorded: list[Outcome] = []
+        self._unrecorded_since = 0.0  # ticker time of the oldest
+        # A message went out with nothing claimed behind it, and nothing new came since the
+        # claim that found it: asking the queue again now would find nothing.
+        self._sent_unasked = False
         # Reports read from the SIM, with their recording task: deleted once it is done.
         self._stored_reports: list[_StoredReport] = []
         # Reports the modem said it stored (index, memory), not read yet, and since when
@@ -196,13 +203,12 @@ class ModemWorker:
                     if max_messages is not None and sent >= max_messages:
                         break
                     continue
-                self._write_soon()  # nothing to claim with: write what is noted now
                 if burst or wait >= REPORT_IDLE_SECONDS:
                     self._read_noted_reports()
                 if burst:
+                    self._write_soon()
                     break
-                self._wake.wait(wait)
-                self._wake.clear()
+                self._wait_for_work(wait)
         finally:
             self._hand_back("the worker stopped")
             self._ledger.call(self._write_unrecorded)
@@ -301,11 +307,14 @@ class ModemWorker:
         """The claim made ahead if there is one, else one made now.
 
         An empty claim made ahead is believed unless new work was committed since (asking
-        again at once would find nothing too). Outcomes not yet written go in the same
-        transaction as the claim.
+        again at once would find nothing too), and so is the claim that found the message
+        just sent: work committed on this node since would have woken a worker (the
+        dispatcher wakes busy ones when none is idle), and other nodes' work is found by
+        the periodic look. Outcomes not yet written go in the same transaction as the claim.
         """
         assert self._ledger is not None
         ahead, self._ahead = self._ahead, None
+        sent_unasked, self._sent_unasked = self._sent_unasked, False
         if ahead is not None:
             claim = ahead.result()
             if claim is not None or self._woken == self._woken_at_claim:
@@ -313,6 +322,9 @@ class ModemWorker:
                 self.idle = claim is None
                 return claim
         woken = self._woken != self._woken_at_claim
+        if sent_unasked and not woken and not self._flowing:
+            self.idle = True
+            return None
         self._woken_at_claim = self._woken
         # Idle from before the claim: work committed while it runs still wakes us.
         self.idle = True
@@ -339,14 +351,37 @@ class ModemWorker:
         try:
             result = self.driver.send_sms(claim.peer, claim.body)
         except ModemError as exc:
-            self._unrecorded.append(Failed(claim, exc, self._clock()))
+            self._note(Failed(claim, exc, self._clock()))
             self._after_error(claim, exc)
             return
         finished = self._ticker()
-        self._unrecorded.append(Sent(claim, result, self._clock()))
+        self._note(Sent(claim, result, self._clock()))
+        self._sent_unasked = self._ahead is None
         self._caps.add(result.parts)
         self._errors_in_row = 0
         self._health.sent(result.parts, finished - started, self._caps.today)
+
+    def _note(self, outcome: Outcome) -> None:
+        if not self._unrecorded:
+            self._unrecorded_since = self._ticker()
+        self._unrecorded.append(outcome)
+
+    def _wait_for_work(self, wait: float) -> None:
+        """Wait up to ``wait`` seconds for new work or the modem's events.
+
+        Outcomes not written yet wait up to OUTCOME_LINGER_SECONDS for new work, whose
+        claim carries them; then they are written on their own.
+        """
+        linger = self._unrecorded_since + OUTCOME_LINGER_SECONDS - self._ticker()
+        if self._unrecorded and linger < wait:
+            if linger > 0:
+                if self._wake.wait(linger):
+                    self._wake.clear()
+                    return
+                wait -= linger
+            self._write_soon()
+        self._wake.wait(wait)
+        self._wake.clear()
 
     def _book(self, *, claim_next: bool) -> Callable[[Session], Claim | None]:
         """A ledger task: write the outcomes noted so far, then claim if asked."""

@@ -254,6 +254,33 @@ def test_stopping_hands_back_the_claim_made_ahead_and_records_every_send(
     assert all(attempts == 0 for state, attempts in rows if state == S.QUEUED)
 
 
+def test_a_message_that_comes_while_every_modem_is_busy_goes_when_one_is_free(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+) -> None:
+    """A worker does not ask the queue again after a send unless new work woke it, so the
+    dispatcher must wake busy workers when none is idle; the periodic look (a minute
+    here) would otherwise be the only thing that finds the third message. The outcomes
+    of such a trickle are written without a next claim to carry them."""
+    # No status reports: their arrival would wake the workers too.
+    sim = simulator(modems=2, latency=0.5, jitter=0.0, status_report_delay=3600.0)
+    config = gateway_config(tmp_path, sim)
+    config = replace(config, queue=replace(config.queue, poll_seconds=60.0))
+    dispatcher = dispatch(config)
+    assert eventually(lambda: all(w.idle for w in dispatcher.workers.values()), WAIT)
+    put(sessions, 1, body="first")
+    put(sessions, 1, body="second")
+    assert eventually(lambda: not any(w.idle for w in dispatcher.workers.values()), WAIT)
+    started = time.monotonic()
+    put(sessions, 1, body="third")
+    sent = sim.wait_sent(3, timeout=WAIT)
+    assert time.monotonic() - started < 10.0  # well before the next look at the queue
+    assert sorted(m.text for m in sent) == ["first", "second", "third"]
+    wait_for_states(sessions, {S.SENT}, 3)
+
+
 @pytest.mark.parametrize("resend_unknown", [True, False])
 def test_a_modem_lost_after_taking_the_pdu_leaves_the_outcome_unknown(
     simulator: Callable[..., Simulator],
