@@ -6,7 +6,8 @@ message, send it, note the outcome. The database work runs on the worker's ledge
 thread (gateway.dispatch.ledger) so the modem never waits for it: while one message is
 on the air the next is already claimed (a guarded claim into ``sending`` owned by this
 node, like any other), and the outcome of a send is written in the same transaction as
-the claim after next. Every wait is on an Event with a timeout, woken by new work or by
+the claim after next (with nothing to claim, on its own after OUTCOME_LINGER_SECONDS).
+Every wait is on an Event with a timeout, woken by new work or by
 the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
 """
 
