@@ -42,7 +42,7 @@ from drivers.modem.results import (
     Storage,
     StoredMessage,
 )
-from drivers.pdu import decode, encode_submit, segments
+from drivers.pdu import decode, encode_submit
 from drivers.profiles import GENERIC, VendorProfile, profile_for
 
 log = logging.getLogger(__name__)
@@ -186,11 +186,15 @@ class Modem:
         request_status_report: bool = True,
         validity: timedelta | None = None,
         timeout: float | None = None,
+        on_submitted: Callable[[], None] | None = None,
     ) -> SendResult:
         """Send one SMS (several parts if long); the message reference of every part.
 
         Each part is one locked ``AT+CMGS`` transaction. A timeout raises CommandTimeout:
-        the outcome is unknown (the network may have the message).
+        the outcome is unknown (the network may have the message). ``on_submitted`` runs
+        once the modem has the first part, on the port's reader thread, while the network
+        takes it: work started then does not hold up the exchange with the modem. It must
+        return at once.
         """
         self._concat_reference = (self._concat_reference + 1) % 256
         parts = encode_submit(
@@ -200,16 +204,18 @@ class Modem:
             request_status_report=request_status_report,
             validity=validity,
         )
-        encoding = segments(text).encoding.value
         keep_link = len(parts) > 1 and self.profile.supports_cmms
         references: list[int] = []
         with self._guard(), self._port.transaction():
             if keep_link:
                 self._try("AT+CMMS=2")
             try:
-                for part in parts:
+                for number, part in enumerate(parts):
                     lines = self._port.submit(
-                        f"AT+CMGS={part.tpdu_length}", part.pdu, timeout or self.send_timeout
+                        f"AT+CMGS={part.tpdu_length}",
+                        part.pdu,
+                        timeout or self.send_timeout,
+                        on_submitted if number == 0 else None,
                     )
                     reference = responses.sent_reference([line.text for line in lines])
                     if reference is None:
@@ -218,7 +224,7 @@ class Modem:
             finally:
                 if keep_link:
                     self._try("AT+CMMS=0")
-        return SendResult(references, len(parts), encoding)
+        return SendResult(references, len(parts), parts[0].encoding.value)
 
     def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]:
         """Every stored message with status ``stat`` (4 = all), undecodable ones included."""

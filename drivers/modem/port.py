@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 import serial
@@ -62,8 +62,10 @@ class Port:
         self._last_rx = 0.0  # monotonic time of the last bytes read
         # The PDU of the send waiting for its prompt: the reader writes it the moment the
         # prompt is parsed, rather than waking the sending thread to do it (a thread
-        # switch that cost more than the modem's own answer). Guarded by _cond.
+        # switch that cost more than the modem's own answer). Guarded by _cond, as is
+        # what the reader calls once it has written that PDU.
         self._pdu_on_prompt: str | None = None
+        self._on_pdu_written: Callable[[], None] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -122,23 +124,32 @@ class Port:
             self._start(command)
             return self._await(command, timeout)
 
-    def submit(self, command: str, pdu: str, timeout: float) -> list[InfoLine]:
+    def submit(
+        self,
+        command: str,
+        pdu: str,
+        timeout: float,
+        on_written: Callable[[], None] | None = None,
+    ) -> list[InfoLine]:
         """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction.
 
         A timeout or a lost port before the prompt means the modem never had the message;
         after the PDU was written it may have sent it, and the error says so
-        (:attr:`RetryClass.UNKNOWN`).
+        (:attr:`RetryClass.UNKNOWN`). ``on_written`` runs on the reader thread once the
+        PDU is written, while the network takes the message: it must return at once.
         """
         with self._lock:
             self._resync_if_dirty()
             with self._cond:
                 self._pdu_on_prompt = pdu
+                self._on_pdu_written = on_written
             try:
                 self._start(command)
                 self._await(command, timeout, until_prompt=True)
             finally:
                 with self._cond:
                     self._pdu_on_prompt = None
+                    self._on_pdu_written = None
             # The prompt came, so the reader has written the PDU (or lost the port trying).
             try:
                 return self._await(command, timeout)
@@ -230,6 +241,7 @@ class Port:
                     # Decided under the lock the reader takes to write the PDU: a prompt
                     # arriving now finds no PDU, so a send that timed out was never sent.
                     self._pdu_on_prompt = None
+                    self._on_pdu_written = None
                     raise CommandTimeout(command, timeout)
                 self._cond.wait(remaining)
 
@@ -263,6 +275,7 @@ class Port:
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
         pdu: bytes | None = None
+        on_written: Callable[[], None] | None = None
         with self._cond:
             self._last_rx = time.monotonic()
             self._conn.receive_data(data)
@@ -272,16 +285,27 @@ class Port:
                     continue
                 if isinstance(event, Prompt) and self._pdu_on_prompt is not None:
                     pdu = self._conn.send_pdu(self._pdu_on_prompt)
-                    self._pdu_on_prompt = None
+                    on_written = self._on_pdu_written
+                    self._pdu_on_prompt = self._on_pdu_written = None
                 self._responses.append(event)
             self._cond.notify_all()
         if pdu is not None:
-            # The sender holds the command lock until its answer, so nothing else writes;
-            # a failed write marks the port lost, which the waiting sender sees.
-            with suppress(TransportError):
-                self._write(pdu)
+            self._write_pdu(pdu, on_written)
         for urc in urcs:
             self._on_urc(urc)
+
+    def _write_pdu(self, pdu: bytes, on_written: Callable[[], None] | None) -> None:
+        # The sender holds the command lock until its answer, so nothing else writes;
+        # a failed write marks the port lost, which the waiting sender sees.
+        try:
+            self._write(pdu)
+        except TransportError:
+            return
+        if on_written is not None:
+            try:
+                on_written()
+            except Exception:  # the reader must go on reading whatever the caller did
+                log.exception("%s: the callback after writing a PDU failed", self.name)
 
     def _mark_lost(self, reason: str) -> None:
         with self._cond:

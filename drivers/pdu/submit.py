@@ -31,6 +31,7 @@ class SubmitPart:
     tpdu_length: int
     number: int
     total: int
+    encoding: Encoding
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def encode_submit(
             + user_data
         )
         pdu = (smsc_field + tpdu).hex().upper()
-        parts.append(SubmitPart(pdu, len(tpdu), index + 1, len(cut.parts)))
+        parts.append(SubmitPart(pdu, len(tpdu), index + 1, len(cut.parts), cut.encoding))
     return parts
 
 

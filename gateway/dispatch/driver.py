@@ -32,7 +32,14 @@ class ModemDriver(Protocol):
 
     def identity(self) -> Identity: ...
 
-    def send_sms(self, to: str, text: str) -> SendResult: ...
+    def send_sms(
+        self, to: str, text: str, *, on_submitted: Callable[[], None] | None = None
+    ) -> SendResult:
+        """Send; call ``on_submitted`` (on any thread; it returns at once) when the modem
+        has the message and only the network's answer is awaited: the worker's database
+        work for the next message starts then, so it does not slow the exchange with the
+        modem. A driver that cannot tell may leave it uncalled."""
+        ...
 
     def read_message(self, index: int, storage: str | None = None) -> StoredMessage: ...
 

@@ -3,10 +3,11 @@
 The loop: handle the modem's events (delivery reports first), make sure the modem is
 usable (open, not cooling down, under its caps), wait for a token, take the next
 message, send it, note the outcome. The database work runs on the worker's ledger
-thread (gateway.dispatch.ledger) so the modem never waits for it: while one message is
-on the air the next is already claimed (a guarded claim into ``sending`` owned by this
-node, like any other), and the outcome of a send is written in the same transaction as
-the claim after next (with nothing to claim, on its own after OUTCOME_LINGER_SECONDS).
+thread (gateway.dispatch.ledger) so the modem never waits for it: once the modem has one
+message the next is claimed while the network takes it (a guarded claim into
+``sending`` owned by this node, like any other), and the outcome of a send is written in
+the same transaction as the claim after next (with nothing to claim, on its own after
+OUTCOME_LINGER_SECONDS).
 Every wait is on an Event with a timeout, woken by new work or by
 the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
 """
@@ -27,7 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.errors import CmsError, CommandError, ModemError
-from drivers.modem import StoredMessage, events
+from drivers.modem import SendResult, StoredMessage, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
@@ -67,6 +68,28 @@ EventHandler = Callable[[str, ModemDriver, events.Event], None]
 SweepHandler = Callable[[str, ModemDriver], object]
 # A report read from SIM storage: its recording task (None: not a report), index, memory.
 _StoredReport = tuple[Future[list[int | None]] | None, int, str | None]
+
+
+class _Booking:
+    """A ledger task submitted once: by the driver when the modem has the message, so the
+    database work overlaps the network's time rather than the exchange with the modem
+    (on a busy interpreter the two competed for the lock), or by the worker after the
+    send when the driver never did."""
+
+    def __init__(self, ledger: Ledger, task: Callable[[Session], Claim | None]) -> None:
+        self._ledger = ledger
+        self._task = task
+        self._lock = threading.Lock()
+        self._future: Future[Claim | None] | None = None
+
+    def run(self) -> None:
+        self.submit()
+
+    def submit(self) -> Future[Claim | None]:
+        with self._lock:
+            if self._future is None:
+                self._future = self._ledger.submit(self._task)
+            return self._future
 
 
 class ModemWorker:
@@ -344,16 +367,27 @@ class ModemWorker:
         # does not hold on to a message another modem could send now.
         expected = self._health.snapshot().average_latency or 0.0
         wanted = self._flowing or self._woken != self._woken_at_claim
-        if self._bucket.delay(started) <= expected and wanted:
+        ahead = self._bucket.delay(started) <= expected and wanted
+        if ahead:
             self._woken_at_claim = self._woken
-            self._ahead = self._ledger.submit(self._book(claim_next=True))
-        else:
-            self._write_soon()
+        booking = None
+        if ahead or self._unrecorded:
+            booking = _Booking(self._ledger, self._book(claim_next=ahead))
+        result: SendResult | ModemError
         try:
-            result = self.driver.send_sms(claim.peer, claim.body)
+            result = self.driver.send_sms(
+                claim.peer, claim.body, on_submitted=None if booking is None else booking.run
+            )
         except ModemError as exc:
-            self._note(Failed(claim, exc, self._clock()))
-            self._after_error(claim, exc)
+            result = exc
+        finally:
+            if booking is not None:
+                future = booking.submit()  # unless the driver did, once the modem had it
+                if ahead:
+                    self._ahead = future
+        if isinstance(result, ModemError):
+            self._note(Failed(claim, result, self._clock()))
+            self._after_error(claim, result)
             return
         finished = self._ticker()
         self._note(Sent(claim, result, self._clock()))

@@ -31,9 +31,13 @@ class Driver:
     def identity(self) -> Identity:
         return Identity("Recording", "R1", "1", "356938035643809", None, None, None)
 
-    def send_sms(self, to: str, text: str) -> SendResult:
+    def send_sms(
+        self, to: str, text: str, *, on_submitted: Callable[[], None] | None = None
+    ) -> SendResult:
         self._references += 1
         SENT[self.name].append((to, text))
+        if on_submitted is not None:
+            on_submitted()
         return SendResult([self._references], 1, "gsm7")
 
     def read_message(self, index: int, storage: str | None = None) -> StoredMessage:

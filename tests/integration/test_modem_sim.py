@@ -116,6 +116,40 @@ def test_multipart_send_returns_every_reference(
     assert sent[0].text == text
 
 
+def test_on_submitted_runs_once_when_the_modem_has_the_first_part_before_its_answer(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2, latency=0.3, jitter=0.0)
+    modem = connect(sim.modems[0].device)
+    calls: list[tuple[str, int]] = []
+
+    def on_submitted() -> None:
+        calls.append((threading.current_thread().name, len(sim.sent)))
+
+    result = modem.send_sms(sim.modems[1].number, "part " * 50, on_submitted=on_submitted)
+    assert result.parts == 2
+    assert len(calls) == 1, "once per message, not per part"
+    thread, sent_then = calls[0]
+    assert thread != threading.current_thread().name
+    assert sent_then == 0, "it ran while the network still had the message"
+    assert len(sim.wait_sent(1, WAIT)) == 1
+
+
+def test_a_failing_on_submitted_leaves_the_send_and_the_port_working(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2)
+    modem = connect(sim.modems[0].device)
+
+    def on_submitted() -> None:
+        raise RuntimeError("the caller's bug")
+
+    first = modem.send_sms(sim.modems[1].number, "one", on_submitted=on_submitted)
+    second = modem.send_sms(sim.modems[1].number, "two")
+    assert first.parts == second.parts == 1
+    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
+
+
 def test_inbound_message_is_announced_read_and_deleted(
     simulator: Callable[..., Simulator], connect: Callable[..., Modem], log: EventLog
 ) -> None:
