@@ -9,6 +9,7 @@ and stop together.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -96,6 +97,14 @@ class Gateway:
         self.dispatcher.stop()
 
 
+def settle_heap() -> None:
+    """Keep what start-up built (modules, the app, mappers, number metadata) out of every
+    later garbage collection: a full collection over it stopped every thread, and so
+    every modem, for 35-40 ms each time it ran."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], None]) -> None:
     """Serve until SIGINT/SIGTERM; everything started here is stopped before returning."""
     gateway = Gateway.build(config, engine)
@@ -104,6 +113,7 @@ def run_gateway(config: Config, engine: Engine, *, on_ready: Callable[[str], Non
     with stop_on_signals():
         try:
             gateway.start()
+            settle_heap()
             serve(app, config, on_ready=on_ready, on_stopping=gateway.services.events.close)
         except SystemExit:
             log.info("interrupted during start-up")

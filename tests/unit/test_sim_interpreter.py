@@ -167,6 +167,27 @@ def test_cmgs_with_echo_echoes_the_pdu() -> None:
     assert talk(modem, part.pdu.encode() + b"\x1a") == part.pdu.encode()
 
 
+def test_a_pdu_fed_whole_or_byte_by_byte_is_the_same_send_and_echo() -> None:
+    part = encode_submit("+447700900123", "hi")[0]
+    # A mistyped digit rubbed out mid-PDU, and the next command in the same write: it
+    # waits while the modem is busy with the send.
+    body = part.pdu[:10].encode() + b"7\x08" + part.pdu[10:].encode() + b"\x1aAT\r"
+    answers = []
+    for chunks in ([body], [bytes([b]) for b in body]):
+        modem = make_modem()
+        talk(modem, f"AT+CMGS={part.tpdu_length}\r".encode())
+        echo = b"".join(talk(modem, chunk) for chunk in chunks)
+        [effect] = modem.take_effects()
+        assert isinstance(effect, SubmitAccepted)
+        modem.complete_submit()
+        answers.append((echo, effect.pdu, modem.take_output()))
+    assert answers[0] == answers[1]
+    echo, pdu, after = answers[0]
+    assert echo == part.pdu[:10].encode() + b"7\x08" + part.pdu[10:].encode()
+    assert pdu == part.pdu
+    assert after.endswith(b"OK\r\nAT\r\r\nOK\r\n")
+
+
 def test_escape_cancels_a_send() -> None:
     modem = make_modem(echo=False)
     talk(modem, b"AT+CMGS=20\r")
