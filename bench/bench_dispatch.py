@@ -51,6 +51,7 @@ from gateway.db import make_engine, make_session_factory
 from gateway.dispatch import Dispatcher
 from gateway.models import Kind, Message, ModemRecord, utcnow
 from gateway.queue import enqueue, enqueue_due
+from gateway.runtime import settle_heap
 from gateway.sessions import gated_sessions
 from gateway.states import MessageState
 
@@ -158,6 +159,7 @@ def gateway(
         dispatcher.start()
         try:
             wait_until(lambda: all(h.connected for h in dispatcher.health()))
+            settle_heap()  # as ``cellgate run`` does once it has started
             yield sessions
         finally:
             dispatcher.stop()
