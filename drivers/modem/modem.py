@@ -186,7 +186,7 @@ class Modem:
         request_status_report: bool = True,
         validity: timedelta | None = None,
         timeout: float | None = None,
-        on_submitted: Callable[[], None] | None = None,
+        on_submitted: Callable[[], object] | None = None,
     ) -> SendResult:
         """Send one SMS (several parts if long); the message reference of every part.
 

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 READ_TIMEOUT = 0.2
 # Silence that ends the wait for a late answer after a timeout (see ``Port._drain``).
 QUIET = 0.2
+# Called once a PDU is written; what it returns is ignored.
+OnWritten = Callable[[], object]
 # Failures a port raises when it is unplugged or closed underneath a read/write.
 _PORT_ERRORS = (serial.SerialException, OSError, TypeError, AttributeError, ValueError)
 
@@ -62,10 +64,9 @@ class Port:
         self._last_rx = 0.0  # monotonic time of the last bytes read
         # The PDU of the send waiting for its prompt: the reader writes it the moment the
         # prompt is parsed, rather than waking the sending thread to do it (a thread
-        # switch that cost more than the modem's own answer). Guarded by _cond, as is
-        # what the reader calls once it has written that PDU.
-        self._pdu_on_prompt: str | None = None
-        self._on_pdu_written: Callable[[], None] | None = None
+        # switch that cost more than the modem's own answer), with what to call once it
+        # is written. Guarded by _cond.
+        self._on_prompt: tuple[str, OnWritten | None] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -129,7 +130,7 @@ class Port:
         command: str,
         pdu: str,
         timeout: float,
-        on_written: Callable[[], None] | None = None,
+        on_written: OnWritten | None = None,
     ) -> list[InfoLine]:
         """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction.
 
@@ -141,15 +142,13 @@ class Port:
         with self._lock:
             self._resync_if_dirty()
             with self._cond:
-                self._pdu_on_prompt = pdu
-                self._on_pdu_written = on_written
+                self._on_prompt = (pdu, on_written)
             try:
                 self._start(command)
                 self._await(command, timeout, until_prompt=True)
             finally:
                 with self._cond:
-                    self._pdu_on_prompt = None
-                    self._on_pdu_written = None
+                    self._on_prompt = None
             # The prompt came, so the reader has written the PDU (or lost the port trying).
             try:
                 return self._await(command, timeout)
@@ -240,8 +239,7 @@ class Port:
                     self._dirty = True
                     # Decided under the lock the reader takes to write the PDU: a prompt
                     # arriving now finds no PDU, so a send that timed out was never sent.
-                    self._pdu_on_prompt = None
-                    self._on_pdu_written = None
+                    self._on_prompt = None
                     raise CommandTimeout(command, timeout)
                 self._cond.wait(remaining)
 
@@ -275,7 +273,7 @@ class Port:
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
         pdu: bytes | None = None
-        on_written: Callable[[], None] | None = None
+        on_written: OnWritten | None = None
         with self._cond:
             self._last_rx = time.monotonic()
             self._conn.receive_data(data)
@@ -283,10 +281,10 @@ class Port:
                 if isinstance(event, Unsolicited):
                     urcs.append(event)
                     continue
-                if isinstance(event, Prompt) and self._pdu_on_prompt is not None:
-                    pdu = self._conn.send_pdu(self._pdu_on_prompt)
-                    on_written = self._on_pdu_written
-                    self._pdu_on_prompt = self._on_pdu_written = None
+                if isinstance(event, Prompt) and self._on_prompt is not None:
+                    pdu_hex, on_written = self._on_prompt
+                    pdu = self._conn.send_pdu(pdu_hex)
+                    self._on_prompt = None
                 self._responses.append(event)
             self._cond.notify_all()
         if pdu is not None:
@@ -294,7 +292,7 @@ class Port:
         for urc in urcs:
             self._on_urc(urc)
 
-    def _write_pdu(self, pdu: bytes, on_written: Callable[[], None] | None) -> None:
+    def _write_pdu(self, pdu: bytes, on_written: OnWritten | None) -> None:
         # The sender holds the command lock until its answer, so nothing else writes;
         # a failed write marks the port lost, which the waiting sender sees.
         try:

@@ -33,7 +33,7 @@ class ModemDriver(Protocol):
     def identity(self) -> Identity: ...
 
     def send_sms(
-        self, to: str, text: str, *, on_submitted: Callable[[], None] | None = None
+        self, to: str, text: str, *, on_submitted: Callable[[], object] | None = None
     ) -> SendResult:
         """Send; call ``on_submitted`` (on any thread; it returns at once) when the modem
         has the message and only the network's answer is awaited: the worker's database

@@ -82,9 +82,6 @@ class _Booking:
         self._lock = threading.Lock()
         self._future: Future[Claim | None] | None = None
 
-    def run(self) -> None:
-        self.submit()
-
     def submit(self) -> Future[Claim | None]:
         with self._lock:
             if self._future is None:
@@ -376,7 +373,7 @@ class ModemWorker:
         result: SendResult | ModemError
         try:
             result = self.driver.send_sms(
-                claim.peer, claim.body, on_submitted=None if booking is None else booking.run
+                claim.peer, claim.body, on_submitted=None if booking is None else booking.submit
             )
         except ModemError as exc:
             result = exc

@@ -32,7 +32,7 @@ class Driver:
         return Identity("Recording", "R1", "1", "356938035643809", None, None, None)
 
     def send_sms(
-        self, to: str, text: str, *, on_submitted: Callable[[], None] | None = None
+        self, to: str, text: str, *, on_submitted: Callable[[], object] | None = None
     ) -> SendResult:
         self._references += 1
         SENT[self.name].append((to, text))
