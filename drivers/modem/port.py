@@ -263,6 +263,10 @@ class Port:
         while not self._stopping.is_set():
             try:
                 data = port.read(port.in_waiting or 1)
+                # Woken by the first byte: what came with it is taken in the same pass,
+                # so one answer is parsed once and its waiter woken once.
+                if data and (rest := port.in_waiting):
+                    data += port.read(rest)
             except _PORT_ERRORS as exc:
                 if not self._stopping.is_set():
                     self._mark_lost(f"read failed: {exc}")
@@ -277,6 +281,7 @@ class Port:
         with self._cond:
             self._last_rx = time.monotonic()
             self._conn.receive_data(data)
+            answered = False
             while (event := self._conn.next_event()) is not NEED_DATA:
                 if isinstance(event, Unsolicited):
                     urcs.append(event)
@@ -286,7 +291,11 @@ class Port:
                     pdu = self._conn.send_pdu(pdu_hex)
                     self._on_prompt = None
                 self._responses.append(event)
-            self._cond.notify_all()
+                answered = True
+            # Only an answer wakes the command's thread: waking it for half a line costs
+            # a thread switch for nothing (a drain times its own waits).
+            if answered:
+                self._cond.notify_all()
         if pdu is not None:
             self._write_pdu(pdu, on_written)
         for urc in urcs:
