@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import MessagePart
-from gateway.queue.transitions import guarded_update
+from gateway.queue.claim import MESSAGES
+from gateway.queue.transitions import run_guarded
 from gateway.states import MessageState
 
 S = MessageState
@@ -46,45 +48,75 @@ def apply_status_reports(
     return settled
 
 
-def _apply(session: Session, report: Report, *, now: datetime, window: timedelta) -> int | None:
-    part = session.scalars(
-        select(MessagePart)
-        .where(
-            MessagePart.modem == report.modem,
-            MessagePart.reference == report.reference,
-            MessagePart.recipient == report.recipient,
-            MessagePart.sent_at >= now - window,
-            MessagePart.report_final.is_(False),
-        )
-        .order_by(MessagePart.sent_at.desc(), MessagePart.id.desc())
-        .limit(1)
-    ).first()
-    if part is None:
-        return None
-    session.execute(
-        update(MessagePart)
-        .where(MessagePart.id == part.id)
-        .values(
-            status=report.status,
-            report_final=report.final,
-            delivered_at=now if report.delivered else None,
-        )
-        .execution_options(synchronize_session=False)
+_PARTS = cast(Table, MessagePart.__table__)
+_p = _PARTS.c
+# Built once: a busy modem files a report per message, and building these per report
+# cost more CPU than the database spent running them.
+_MATCHING_PART = (
+    select(_p.id)
+    .where(
+        _p.modem == bindparam("from_modem"),
+        _p.reference == bindparam("mr"),
+        _p.recipient == bindparam("to"),
+        _p.sent_at >= bindparam("since"),
+        _p.report_final.is_(False),
     )
+    .order_by(_p.sent_at.desc(), _p.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_RECORD = (
+    update(_PARTS)
+    .where(_p.id == _MATCHING_PART)
+    .values(
+        status=bindparam("tp_status"),
+        report_final=bindparam("final"),
+        delivered_at=bindparam("delivered"),
+    )
+    .returning(_p.message_id)
+)
+_m = MESSAGES.c
+_NOT_DELIVERED = (
+    update(MESSAGES)
+    .where(_m.id == bindparam("message_id"), _m.state == S.SENT)
+    .values(
+        state=S.FAILED,
+        last_error=bindparam("error"),
+        error_code=bindparam("code"),
+        final_at=bindparam("now"),
+    )
+)
+_DELIVERED = (
+    update(MESSAGES)
+    .where(
+        _m.id == bindparam("message_id"),
+        _m.state == S.SENT,
+        ~exists().where(_p.message_id == _m.id, _p.delivered_at.is_(None)),
+    )
+    .values(state=S.DELIVERED, final_at=bindparam("now"))
+)
+
+
+def _apply(session: Session, report: Report, *, now: datetime, window: timedelta) -> int | None:
+    message_id = session.execute(
+        _RECORD,
+        {
+            "from_modem": report.modem,
+            "mr": report.reference,
+            "to": report.recipient,
+            "since": now - window,
+            "tp_status": report.status,
+            "final": report.final,
+            "delivered": now if report.delivered else None,
+        },
+    ).scalar()
+    if message_id is None:
+        return None
     if report.final and not report.delivered:
-        guarded_update(
-            session,
-            part.message_id,
-            S.SENT,
-            S.FAILED,
-            last_error=f"not delivered: status report 0x{report.status:02X}",
-            error_code=report.status,
-            final_at=now,
-        )
-    elif report.delivered:
-        siblings = session.scalars(
-            select(MessagePart.delivered_at).where(MessagePart.message_id == part.message_id)
-        ).all()
-        if all(siblings):
-            guarded_update(session, part.message_id, S.SENT, S.DELIVERED, final_at=now)
-    return part.message_id
+        error = f"not delivered: status report 0x{report.status:02X}"
+        params = {"message_id": message_id, "error": error, "code": report.status, "now": now}
+        run_guarded(session, _NOT_DELIVERED, params, message_id, S.SENT, S.FAILED)
+    elif report.delivered:  # once every part is
+        params = {"message_id": message_id, "now": now}
+        run_guarded(session, _DELIVERED, params, message_id, S.SENT, S.DELIVERED)
+    return message_id

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete, insert, update
+from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from gateway.models import Message, MessagePart
@@ -36,6 +36,23 @@ def guarded_update(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
+        return False
+    note(session, message_id, new)
+    return True
+
+
+def run_guarded(
+    session: Session,
+    statement: Executable,
+    params: dict[str, Any],
+    message_id: int,
+    old: MessageState,
+    new: MessageState,
+) -> bool:
+    """:func:`guarded_update` for a statement built once (its WHERE holds the message's
+    id and ``state = old``), for the paths that run per message all day."""
+    check_transition(old, new)
+    if session.execute(statement, params).rowcount != 1:  # type: ignore[attr-defined]
         return False
     note(session, message_id, new)
     return True
@@ -76,11 +93,9 @@ def record_sent(
 
     ``first_attempt`` says no earlier attempt can have left parts behind.
     """
-    check_transition(S.SENDING, S.SENT)
-    moved = session.execute(_SENT, {"message_id": message_id, "now": now, "sender": modem}).rowcount  # type: ignore[attr-defined]
-    if moved != 1:
+    params = {"message_id": message_id, "now": now, "sender": modem}
+    if not run_guarded(session, _SENT, params, message_id, S.SENDING, S.SENT):
         return False
-    note(session, message_id, S.SENT)
     if not first_attempt:
         # A resend after an unknown outcome replaces the parts of the earlier attempt.
         session.execute(_FORGET_PARTS, {"message_id": message_id})
