@@ -255,6 +255,16 @@ class Modem:
         with self._storage(storage):
             self._lines(f"AT+CMGD={index}")
 
+    def delete_read_messages(self, storage: str, index: int) -> None:
+        """Delete every message already read from ``storage`` in one command, leaving
+        those that arrived since (``AT+CMGD=<index>,1``).
+
+        The standard says the index is then ignored; ``index`` should still be one of a
+        stored message, for firmware that checks it anyway.
+        """
+        with self._storage(storage):
+            self._lines(f"AT+CMGD={index},1")
+
     def ussd(self, code: str, timeout: float = 30.0) -> str:
         """Run a USSD code (``*100#``) and return the network's answer text."""
         if not _USSD_CODE.fullmatch(code):

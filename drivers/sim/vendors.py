@@ -9,6 +9,7 @@ indices start). Learned from captures of real devices; written from scratch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Personality:
     empty_read_ok: bool = False
     #: Extra commands answered with a fixed OK (vendor switches such as AT^CURC=0).
     vendor_switches: frozenset[str] = field(default_factory=frozenset)
+    #: What AT+CMGD=<index>,<delflag> does: as TS 27.005 says, ERROR (firmware without
+    #: the flag), or OK with nothing deleted (firmware that drops what it does not know).
+    delete_flags: Literal["honoured", "refused", "ignored"] = "honoured"
 
     def cnmi_test_reply(self) -> str:
         """The +CNMI=? line, listing the supported values as hardware does."""

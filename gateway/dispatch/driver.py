@@ -47,6 +47,11 @@ class ModemDriver(Protocol):
 
     def delete_message(self, index: int, storage: str | None = None) -> None: ...
 
+    def delete_read_messages(self, storage: str, index: int) -> None:
+        """Delete every message read from ``storage`` in one command, keeping unread
+        ones; raise CommandError where the modem cannot (it is then asked per message)."""
+        ...
+
 
 def load_driver(section: ModemSection, on_event: EventCallback) -> ModemDriver:
     if section.driver == "serial":

@@ -19,7 +19,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.errors import CmsError, CommandError, ModemError
-from drivers.modem import SendResult, StoredMessage, events
+from drivers.errors import ModemError
+from drivers.modem import SendResult, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
@@ -38,6 +38,7 @@ from gateway.dispatch.driver import ModemDriver, load_driver
 from gateway.dispatch.health import HealthRecorder, ModemHealth
 from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
+from gateway.dispatch.stored_reports import StoredReports
 from gateway.errors import ValidationError
 from gateway.models import Kind, ModemRecord, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
@@ -47,18 +48,11 @@ from gateway.queue.transitions import defer
 log = logging.getLogger(__name__)
 
 REOPEN_SECONDS = 5.0
-# Stored status reports are read in batches while the modem has messages to send (each
-# read is a command the next send waits behind): when it would wait anyway, or once this
-# many are noted, or once the oldest noted has waited this long.
-REPORT_BATCH = 16
-REPORT_WAIT_SECONDS = 5.0
-# A wait this long (for a token, or for work) is time enough to read them all.
+# A wait this long (for a token, or for work) is time enough to read the stored reports.
 REPORT_IDLE_SECONDS = 0.05
 # How long a send's outcome may wait for the next claim to carry it: a message of a
 # trickle (API requests) then costs one transaction on the ledger instead of two.
 OUTCOME_LINGER_SECONDS = 0.05
-# Where modems file status reports: their own memory, or beside the SIM's messages.
-REPORT_MEMORIES = ("SR", "SM")
 DEFERRED = "quiet hours in the recipient's time zone when its turn came"
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
@@ -66,8 +60,6 @@ EventHandler = Callable[[str, ModemDriver, events.Event], None]
 # Takes every message off the SIM (AT+CMGL), on the worker's thread: at open, after a
 # recovery, and every inbound.sweep_seconds, for notifications a modem never sent.
 SweepHandler = Callable[[str, ModemDriver], object]
-# A report read from SIM storage: its recording task (None: not a report), index, memory.
-_StoredReport = tuple[Future[list[int | None]] | None, int, str | None]
 
 
 class _Booking:
@@ -161,13 +153,8 @@ class ModemWorker:
         # A message went out with nothing claimed behind it, and nothing new came since the
         # claim that found it: asking the queue again now would find nothing.
         self._sent_unasked = False
-        # Reports read from the SIM, with their recording task: deleted once it is done.
-        self._stored_reports: list[_StoredReport] = []
-        # Reports the modem said it stored (index, memory), not read yet, and since when
-        # (ticker time) the oldest has waited.
-        self._noted_reports: list[tuple[int, str | None]] = []
-        self._noted_since = 0.0
         self.driver: ModemDriver = load_driver(section, self._driver_event)
+        self._reports = StoredReports(self.name, self.driver, self._record_reports, ticker)
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -225,7 +212,7 @@ class ModemWorker:
                         break
                     continue
                 if burst or wait >= REPORT_IDLE_SECONDS:
-                    self._read_noted_reports()
+                    self._reports.read_noted()
                 if burst:
                     self._write_soon()
                     break
@@ -233,7 +220,7 @@ class ModemWorker:
         finally:
             self._hand_back("the worker stopped")
             self._ledger.call(self._write_unrecorded)
-            self._delete_recorded_reports(wait=True)
+            self._reports.delete_recorded(wait=True)
             self._ledger.close()
             self._ledger = None
         return did_work
@@ -278,51 +265,9 @@ class ModemWorker:
         try:
             if self._on_sweep is not None:
                 self._on_sweep(self.name, self.driver)
-            self._sweep_reports()
+            self._reports.sweep()
         except ModemError as exc:
             log.warning("%s: could not list the SIM's messages: %s", self.name, exc)
-
-    def _sweep_reports(self) -> None:
-        """Record and delete the status reports no notification told us of.
-
-        A report that arrived while the gateway was down (its +CDSI went nowhere), or on
-        a modem that files reports with the SIM's messages, would otherwise stay on the
-        SIM for good, and a SIM full of reports has no room for the next inbound text.
-        """
-        for memory in REPORT_MEMORIES:
-            try:
-                self._take_reports(memory, self.driver.list_messages(storage=memory))
-            except CommandError:
-                continue  # this modem has no such memory
-
-    def _take_reports(
-        self, memory: str | None, found: list[StoredMessage], announced: Collection[int] = ()
-    ) -> None:
-        """Record the status reports among ``found`` (one transaction) and keep their
-        places for deletion once it commits; those already being recorded are skipped.
-
-        A place ``announced`` as a report (+CDSI) that holds none that decodes is deleted
-        with a warning: left there, such places would fill the report memory.
-        """
-        in_hand = self._reports_in_hand()
-        reports: list[StatusReport] = []
-        places: list[int] = []
-        for stored in found:
-            if (stored.index, memory) in in_hand:
-                continue
-            if isinstance(stored.decoded, StatusReport):
-                reports.append(stored.decoded)
-                places.append(stored.index)
-            elif stored.index in announced:
-                log.warning("%s: report %d unreadable: deleted", self.name, stored.index)
-                self._stored_reports.append((None, stored.index, memory))
-        if reports:
-            recorded = self._record_reports(reports)
-            self._stored_reports.extend((recorded, index, memory) for index in places)
-
-    def _reports_in_hand(self) -> set[tuple[int, str | None]]:
-        """The places (index, memory) of reports read and waiting for their deletion."""
-        return {(index, memory) for _, index, memory in self._stored_reports}
 
     def _next_claim(self) -> Claim | None:
         """The claim made ahead if there is one, else one made now.
@@ -540,7 +485,7 @@ class ModemWorker:
     # -- events --------------------------------------------------------------------------
 
     def _handle_events(self) -> bool:
-        handled = self._delete_recorded_reports()
+        handled = self._reports.delete_recorded()
         arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
         while True:
             try:
@@ -554,11 +499,8 @@ class ModemWorker:
                 log.warning("%s: could not handle %s: %s", self.name, type(event).__name__, exc)
         if arrived:
             self._record_reports(arrived)
-        if self._noted_reports and (
-            len(self._noted_reports) >= REPORT_BATCH
-            or self._ticker() - self._noted_since >= REPORT_WAIT_SECONDS
-        ):
-            self._read_noted_reports()
+        if self._reports.due():
+            self._reports.read_noted()
         return handled
 
     def _handle(self, event: events.Event, arrived: list[StatusReport]) -> None:
@@ -566,9 +508,7 @@ class ModemWorker:
             if event.decoded is not None:
                 arrived.append(event.decoded)
         elif isinstance(event, events.StatusReportStored):
-            if not self._noted_reports:
-                self._noted_since = self._ticker()
-            self._noted_reports.append((event.index, event.storage))
+            self._reports.note(event.index, event.storage)
         elif isinstance(event, events.ModemLost):
             self._set_down(event.reason, self._clock())
         elif isinstance(event, events.ModemRecovered):
@@ -576,54 +516,6 @@ class ModemWorker:
             self._set_up(self._clock())
         elif self._on_event is not None:
             self._on_event(self.name, self.driver, event)
-
-    def _read_noted_reports(self) -> None:
-        """Read the reports the modem said it stored: one listing for a memory that holds
-        several, a read for a single one (a listing also takes reports never noted)."""
-        noted, self._noted_reports = self._noted_reports, []
-        in_hand = self._reports_in_hand()
-        for memory in dict.fromkeys(where for _, where in noted):
-            indexes = [i for i, where in noted if where == memory and (i, where) not in in_hand]
-            try:
-                if len(indexes) > 1:
-                    found = self.driver.list_messages(storage=memory)
-                elif indexes:
-                    found = [self.driver.read_message(indexes[0], memory)]
-                else:
-                    continue
-            except CmsError as exc:
-                if not exc.empty_slot:
-                    log.warning("%s: could not read status reports: %s", self.name, exc)
-                continue  # gone (a listing took it), or left on the SIM for the sweep
-            except ModemError as exc:
-                log.warning("%s: could not read status reports: %s", self.name, exc)
-                continue
-            self._take_reports(memory, found, announced=indexes)
-
-    def _delete_recorded_reports(self, *, wait: bool = False) -> bool:
-        """Delete from the SIM the reports whose outcome is committed (never before).
-
-        The modem does not wait for that commit: it sends on, and the deletion is done on
-        a later pass (or, with ``wait``, now).
-        """
-        kept: list[_StoredReport] = []
-        deleted = False
-        for recorded, index, storage in self._stored_reports:
-            if recorded is not None and not (wait or recorded.done()):
-                kept.append((recorded, index, storage))
-                continue
-            if recorded is not None and recorded.exception() is not None:
-                log.warning(
-                    "%s: report %d not recorded: %s", self.name, index, recorded.exception()
-                )
-                continue  # left on the SIM
-            try:
-                self.driver.delete_message(index, storage)
-            except ModemError as exc:
-                log.warning("%s: could not delete report %d: %s", self.name, index, exc)
-            deleted = True
-        self._stored_reports = kept
-        return deleted
 
     def _matchable(self, report: StatusReport) -> Report:
         try:

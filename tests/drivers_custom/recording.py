@@ -48,3 +48,6 @@ class Driver:
 
     def delete_message(self, index: int, storage: str | None = None) -> None:
         return None
+
+    def delete_read_messages(self, storage: str, index: int) -> None:
+        return None

@@ -391,8 +391,9 @@ def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_deliver
     dispatch: Callable[[Config], Dispatcher],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A report read between two sends is a command the next send waits behind: while a
-    backlog goes out they are noted and read a listing at a time."""
+    """A report read or deleted between two sends is a command the next send waits
+    behind: while a backlog goes out they are noted, read a listing at a time, and
+    deleted together."""
     sim = simulator(modems=1, latency=0.02, status_report_delay=0.01)
     interpreter = sim.modems[0].interpreter
     reads: Counter[str] = Counter()
@@ -409,7 +410,7 @@ def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_deliver
     reports = interpreter.sim.stores["SR"]
     assert eventually(lambda: reports.used == 0)
     assert reads["+CMGR"] + reads["+CMGL"] < 40 // 4
-    assert reads["+CMGD"] == 40
+    assert reads["+CMGD"] < 40 // 4
 
 
 def test_a_report_that_does_not_decode_is_taken_off_the_sim(
@@ -426,7 +427,8 @@ def test_a_report_that_does_not_decode_is_taken_off_the_sim(
     reports = sim.modems[0].interpreter.sim.stores["SR"]
     sim.modems[0].receive_from_network("0006FFFF", report=True)
     assert eventually(lambda: reports.used == 0)
-    assert "unreadable: deleted" in caplog.text
+    assert "report 1 unreadable" in caplog.text
+    assert "its PDU: 0006FFFF" in caplog.text  # what was deleted is in the log
 
 
 def test_a_driver_plugin_named_in_the_config_is_loaded_and_sent_through(

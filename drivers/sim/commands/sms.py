@@ -350,13 +350,16 @@ def _cmgd(m: Interpreter, c: Command) -> list[str]:
         return [f"+CMGD: ({used}),(0-4)"]
     values = args(c, cms(321))
     flag = optional_integer(values, 1, 0, range(5), ERROR)
+    handling = m.personality.delete_flags
+    if flag and handling == "refused":
+        raise Failure(ERROR)
     before = store.used
     if flag == 0:
         index = integer(values[0] if values else None, range(1000), cms(321))
         if not store.valid_index(index):
             raise Failure(cms(321))
         store.delete(index)
-    else:
+    elif handling == "honoured":
         store.delete_flagged(flag)
     if store.used < before:
         m.effect(SlotsFreed())
