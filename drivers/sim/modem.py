@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import deque
 from enum import StrEnum
 from pathlib import Path
@@ -93,6 +94,7 @@ class SimulatedModem:
         self._waiting: deque[tuple[bool, str]] = deque()
         self._slow = False
         self._generation = 0  # bumped on every power loss: stale timers see a new value
+        self._received_at = 0.0  # monotonic time the host's last bytes arrived
         self._plugs = 0  # bumped on every plug and unplug: stops the old noise timer
 
     # -- identity --------------------------------------------------------------------
@@ -207,6 +209,9 @@ class SimulatedModem:
     def feed(self, data: bytes) -> None:
         """Bytes the host wrote to the modem."""
         with self._lock:
+            # A send's latency runs from here, as the network's would from the last byte
+            # of the message, not from when the simulator had finished reading it.
+            self._received_at = time.monotonic()
             self.interpreter.receive(data)
             self._pump()
 
@@ -233,7 +238,9 @@ class SimulatedModem:
         generation = self._generation
         if isinstance(effect, SubmitAccepted):
             delay = self._scaled(self.latency + self._rng.uniform(-1, 1) * self.jitter)
-            self._scheduler.call_later(delay, lambda: self._submitted(effect, generation))
+            self._scheduler.call_later(
+                delay, lambda: self._submitted(effect, generation), since=self._received_at
+            )
         elif isinstance(effect, UssdRequested):
             delay = self._scaled(self.latency / 2)
             self._scheduler.call_later(delay, lambda: self._ussd(effect.code, generation))
