@@ -6,7 +6,7 @@ port, which the next send waits behind. So reports are read in batches (one list
 many), and where the modem keeps them in a memory of their own ("SR") they are deleted
 in one command once every report read from it is on record (``AT+CMGD=<index>,1``
 deletes what was read and keeps what arrived since). A report leaves the SIM only once
-its outcome is committed.
+its outcome is committed, and one the codec cannot read only once its PDU is kept raw.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.errors import CmsError, CommandError, ModemError
 from drivers.modem import StoredMessage
@@ -37,14 +38,16 @@ REPORTS_ONLY = "SR"
 Place = tuple[int, str | None]
 # Records reports in one transaction on the ledger: per report, the message it settled.
 RecordReports = Callable[[list[StatusReport]], Future[list[int | None]]]
+# Keeps a PDU the codec cannot read (hex, the decoder's reason), as inbound ones are.
+KeepRaw = Callable[[str, str], Future[Any]]
 
 
 @dataclass(frozen=True)
 class _Held:
-    """A report read from the SIM and not deleted yet, with its recording task (None:
-    nothing to record) and the PDU it had, to know it again."""
+    """A report read from the SIM and not deleted yet, with the task that puts it on
+    record (or keeps it raw) and the PDU it had, to know it again."""
 
-    recorded: Future[list[int | None]] | None
+    recorded: Future[Any]
     index: int
     memory: str | None
     pdu: str
@@ -62,11 +65,13 @@ class StoredReports:
         name: str,
         driver: ModemDriver,
         record: RecordReports,
+        keep_raw: KeepRaw,
         ticker: Callable[[], float],
     ) -> None:
         self._name = name
         self._driver = driver
         self._record = record
+        self._keep_raw = keep_raw
         self._ticker = ticker
         self._held: list[_Held] = []
         # Places the modem said it filed a report at, not read yet, and since when
@@ -140,9 +145,9 @@ class StoredReports:
         ready: dict[str | None, list[_Held]] = {}
         for held in self._held:
             recorded = held.recorded
-            if recorded is not None and not (wait or recorded.done()):
+            if not (wait or recorded.done()):
                 pending.append(held)
-            elif recorded is not None and recorded.exception() is not None:
+            elif recorded.exception() is not None:
                 log.warning(
                     "%s: report %d not recorded: %s", self._name, held.index, recorded.exception()
                 )
@@ -175,9 +180,8 @@ class StoredReports:
         places for deletion once it commits; those already held are skipped. ``whole``:
         ``found`` is everything in ``memory``.
 
-        A place ``announced`` as a report (+CDSI) that holds none that decodes is deleted
-        with a warning that quotes its PDU: left there, such places would fill the report
-        memory.
+        A place ``announced`` as a report (+CDSI) that holds none that decodes is kept
+        raw and then deleted: left there, such places would fill the report memory.
         """
         in_hand = self._in_hand()
         if whole:
@@ -195,14 +199,12 @@ class StoredReports:
                 reports.append(stored.decoded)
                 places.append(stored)
             elif stored.index in announced:
+                error = stored.error or "undecodable"
                 log.warning(
-                    "%s: report %d unreadable (%s), deleted; its PDU: %s",
-                    self._name,
-                    stored.index,
-                    stored.error,
-                    stored.pdu,
+                    "%s: report %d unreadable, kept raw: %s", self._name, stored.index, error
                 )
-                self._held.append(_Held(None, stored.index, memory, stored.pdu))
+                kept = self._keep_raw(stored.pdu, error)
+                self._held.append(_Held(kept, stored.index, memory, stored.pdu))
         if reports:
             recorded = self._record(reports)
             self._held += (_Held(recorded, s.index, memory, s.pdu) for s in places)

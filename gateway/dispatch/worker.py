@@ -40,7 +40,7 @@ from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
 from gateway.dispatch.stored_reports import StoredReports
 from gateway.errors import ValidationError
-from gateway.models import Kind, ModemRecord, utcnow
+from gateway.models import Kind, ModemRecord, UndecodablePdu, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
 from gateway.queue.claim import take_next
 from gateway.queue.transitions import defer
@@ -154,7 +154,9 @@ class ModemWorker:
         # claim that found it: asking the queue again now would find nothing.
         self._sent_unasked = False
         self.driver: ModemDriver = load_driver(section, self._driver_event)
-        self._reports = StoredReports(self.name, self.driver, self._record_reports, ticker)
+        self._reports = StoredReports(
+            self.name, self.driver, self._record_reports, self._keep_raw, ticker
+        )
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -547,6 +549,13 @@ class ModemWorker:
         )
         recorded.add_done_callback(lambda done: self._log_unmatched(done, matchable))
         return recorded
+
+    def _keep_raw(self, pdu: str, error: str) -> Future[None]:
+        """Keep a stored report the codec cannot read, as inbound PDUs are (on the ledger
+        thread, in order with the rest)."""
+        assert self._ledger is not None
+        received = UndecodablePdu(modem=self.name, pdu=pdu, error=error, received_at=self._clock())
+        return self._ledger.submit(lambda session: session.add(received))
 
     def _log_unmatched(self, recorded: Future[list[int | None]], reports: list[Report]) -> None:
         if recorded.exception() is not None:

@@ -98,7 +98,7 @@ _DELIVERED = (
 
 
 def _apply(session: Session, report: Report, *, now: datetime, window: timedelta) -> int | None:
-    message_id = session.execute(
+    message_id: int | None = session.execute(
         _RECORD,
         {
             "from_modem": report.modem,

@@ -20,7 +20,7 @@ from gateway.compliance.settings import policy
 from gateway.config import Config, GatewaySection, ModemSection, QueueSection
 from gateway.dispatch import Dispatcher
 from gateway.errors import GatewayError
-from gateway.models import Kind, Message, MessagePart, utcnow
+from gateway.models import Kind, Message, MessagePart, UndecodablePdu, utcnow
 from gateway.queue import enqueue
 from gateway.states import MessageState
 from tests.drivers_custom import recording
@@ -413,22 +413,25 @@ def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_deliver
     assert reads["+CMGD"] < 40 // 4
 
 
-def test_a_report_that_does_not_decode_is_taken_off_the_sim(
+def test_a_report_that_does_not_decode_is_kept_raw_and_taken_off_the_sim(
     simulator: Callable[..., Simulator],
     tmp_path: Path,
     sessions: sessionmaker[Session],
     dispatch: Callable[[Config], Dispatcher],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Announced with +CDSI but unreadable: left there, such reports would fill the memory."""
+    """Announced with +CDSI but unreadable: left there, such reports would fill the
+    memory; its PDU is kept raw, as an unreadable inbound one is."""
     sim = simulator(modems=1, latency=0.01)
     dispatcher = dispatch(gateway_config(tmp_path, sim))
     assert eventually(lambda: all(h.connected for h in dispatcher.health()))
     reports = sim.modems[0].interpreter.sim.stores["SR"]
     sim.modems[0].receive_from_network("0006FFFF", report=True)
     assert eventually(lambda: reports.used == 0)
-    assert "report 1 unreadable" in caplog.text
-    assert "its PDU: 0006FFFF" in caplog.text  # what was deleted is in the log
+    assert "report 1 unreadable, kept raw" in caplog.text
+    with sessions() as session:
+        [kept] = session.scalars(select(UndecodablePdu)).all()
+        assert (kept.modem, kept.pdu) == (sim.modems[0].id, "0006FFFF")
 
 
 def test_a_driver_plugin_named_in_the_config_is_loaded_and_sent_through(

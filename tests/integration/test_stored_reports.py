@@ -25,16 +25,25 @@ class Ledger:
 
     def __init__(self) -> None:
         self.tasks: list[tuple[list[StatusReport], Future[list[int | None]]]] = []
+        self.raw: list[tuple[str, str, Future[None]]] = []
 
     def record(self, reports: list[StatusReport]) -> Future[list[int | None]]:
         future: Future[list[int | None]] = Future()
         self.tasks.append((reports, future))
         return future
 
+    def keep_raw(self, pdu: str, error: str) -> Future[None]:
+        future: Future[None] = Future()
+        self.raw.append((pdu, error, future))
+        return future
+
     def commit_all(self) -> None:
         for reports, future in self.tasks:
             if not future.done():
                 future.set_result([None] * len(reports))
+        for _, _, kept in self.raw:
+            if not kept.done():
+                kept.set_result(None)
 
 
 class Rig:
@@ -44,7 +53,9 @@ class Rig:
         self.sim = sim
         self.modem = modem
         self.ledger = Ledger()
-        self.reports = StoredReports("sim0", modem, self.ledger.record, time.monotonic)
+        self.reports = StoredReports(
+            "sim0", modem, self.ledger.record, self.ledger.keep_raw, time.monotonic
+        )
         self.commands: Counter[str] = Counter()
         interpreter = sim.modems[0].interpreter
         dispatch = interpreter._dispatch
@@ -188,3 +199,19 @@ def test_a_modem_that_keeps_what_it_said_it_deleted_is_asked_one_at_a_time_from_
     assert rig.store.used == 0
     assert all(rig.commands[f"+CMGD={index}"] == 1 for index in kept + fresh)
     assert rig.deleted_at_once() == 1
+
+
+def test_an_announced_report_that_does_not_decode_is_deleted_once_kept_raw(rig: Rig) -> None:
+    rig.sim.modems[0].receive_from_network("0006FFFF", report=True)
+    assert eventually(lambda: rig.store.used == 1)
+    [(index, _)] = rig.store.items()
+    rig.reports.note(index, "SR")
+    rig.reports.read_noted()
+    [(pdu, error, _)] = rig.ledger.raw
+    assert pdu == "0006FFFF"
+    assert error
+    assert not rig.reports.delete_recorded()  # not kept yet: still on the SIM
+    assert rig.store.used == 1
+    rig.ledger.commit_all()
+    assert rig.reports.delete_recorded()
+    assert rig.store.used == 0
