@@ -36,6 +36,7 @@ from gateway.compliance.caps import FrequencyCap
 from gateway.compliance.keywords import KeywordSet
 from gateway.compliance.quiet_hours import QuietHours
 from gateway.models import Contact, Direction, Kind, Message, Suppression, utcnow
+from gateway.models.base import UTCDateTime
 from gateway.queue.transitions import guarded_update
 from gateway.states import MessageState
 
@@ -149,19 +150,22 @@ _LISTED_ONE = _listed(
 # The states are filtered in Python: given ``state IN (...)`` next to a long
 # ``peer IN (...)``, SQLite (no statistics) walks an index on state, every queued message
 # for each chunk, and a 100,000-message campaign slowed down as it went.
-_MARKETING = select(
-    Message.peer,
-    Message.state,
-    func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at),
-).where(
+_MARKETING_AT = func.coalesce(Message.scheduled_at, Message.sent_at, Message.created_at)
+# Only what the cap can still count: a contact's years of campaigns are not read again
+# for every new one.
+_MARKETING = select(Message.peer, Message.state, _MARKETING_AT).where(
     Message.peer.in_(bindparam("numbers", expanding=True)),
     Message.direction == Direction.OUT,
     Message.kind == Kind.MARKETING,
+    bindparam("since", type_=UTCDateTime()) < _MARKETING_AT,
 )
 
 
-def gather(session: Session, numbers: Iterable[str], *, marketing: bool = True) -> Facts:
-    """The facts about ``numbers``; their marketing history only when ``marketing``.
+def gather(
+    session: Session, numbers: Iterable[str], *, marketing_since: datetime | None = None
+) -> Facts:
+    """The facts about ``numbers``; with ``marketing_since``, their marketing history
+    after it.
 
     Read on the session's connection, past the ORM's statement handling (which cost
     twice the query): none of these rows become objects. So, unlike a session query,
@@ -183,8 +187,9 @@ def gather(session: Session, numbers: Iterable[str], *, marketing: bool = True) 
                 facts.contacts[number] = ContactFacts(bool(opted_out), time_zone)
             else:
                 facts.suppressions[hashes[number]] = reason
-        if marketing:
-            for peer, state, at in connection.execute(_MARKETING, {"numbers": chunk}):
+        if marketing_since is not None:
+            history = connection.execute(_MARKETING, {"numbers": chunk, "since": marketing_since})
+            for peer, state, at in history:
                 if state in COUNTED_STATES:
                     facts.marketing.setdefault(peer, []).append(at)
     return facts
@@ -220,8 +225,15 @@ def check(
     """May a message for ``purpose`` go to ``number`` at ``now``?"""
     if session.autoflush:  # as a query would: the facts include what is not flushed yet
         session.flush()
-    facts = gather(session, [number], marketing=purpose is Purpose.MARKETING)
+    since = _history_from(policy, now) if purpose is Purpose.MARKETING else None
+    facts = gather(session, [number], marketing_since=since)
     return decide(facts, number, purpose, now, policy=policy)
+
+
+def _history_from(policy: Policy, now: datetime) -> datetime | None:
+    """Since when marketing sent counts against the cap for a message going at ``now``
+    or later (``None``: no cap, no history needed)."""
+    return now - policy.cap.window if policy.cap.limit else None
 
 
 _TIME_ZONE = select(Contact.time_zone).where(Contact.number == bindparam("number"))
@@ -302,13 +314,10 @@ def install(sessions: sessionmaker[Session], policy: Policy | PolicySource) -> C
             else PURPOSE_OF_KIND.get(message.kind, Purpose.TRANSACTIONAL)
             for message in outbound
         ]
-        facts = gather(
-            session,
-            (message.peer for message in outbound),
-            marketing=Purpose.MARKETING in why,
-        )
-        for message, purpose in zip(outbound, why, strict=True):
-            now = message.created_at or utcnow()
+        stored_at = [message.created_at or utcnow() for message in outbound]
+        since = _history_from(rules, min(stored_at)) if Purpose.MARKETING in why else None
+        facts = gather(session, (message.peer for message in outbound), marketing_since=since)
+        for message, purpose, now in zip(outbound, why, stored_at, strict=True):
             at = max(message.scheduled_at or now, now)
             decision = decide(facts, message.peer, purpose, at, policy=rules)
             apply(session, message, decision, now)

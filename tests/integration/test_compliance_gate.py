@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import contacts
+from gateway.compliance import gate
 from gateway.config import Config
 from gateway.inbound.pipeline import InboundSms, Pipeline
 from gateway.models import (
@@ -192,6 +193,22 @@ def test_fourth_marketing_message_in_a_day_is_suppressed(gated: sessionmaker[Ses
         ]
         assert states == [S.QUEUED, S.QUEUED, S.QUEUED, S.SUPPRESSED]
         assert send(session, LONDON, Kind.TRANSACTIONAL).state == S.QUEUED
+
+
+def test_marketing_history_is_read_only_as_far_back_as_the_cap_counts(
+    gated: sessionmaker[Session],
+) -> None:
+    """A contact's years of campaigns are not read again for every new one."""
+    with gated() as session:
+        for hour in range(3):
+            send(session, LONDON, Kind.MARKETING, now=NOON + timedelta(hours=hour))
+        since = NOON + timedelta(minutes=90)
+        facts = gate.gather(session, [LONDON], marketing_since=since)
+        assert facts.marketing[LONDON] == [NOON + timedelta(hours=2)]
+        day_later = NOON + timedelta(hours=25, minutes=30)  # the last of the three counts
+        assert send(session, LONDON, Kind.MARKETING, now=day_later).state == S.QUEUED
+        assert send(session, LONDON, Kind.MARKETING, now=day_later).state == S.QUEUED
+        assert send(session, LONDON, Kind.MARKETING, now=day_later).state == S.SUPPRESSED
 
 
 OPERATIONS = st.lists(
