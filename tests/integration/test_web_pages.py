@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from gateway import reports
 from gateway.contacts import Sender, get_or_create, opt_out
 from gateway.conversations import record_inbound
 from gateway.models import (
+    ApiKey,
     ConsentChannel,
     Contact,
     Direction,
@@ -120,6 +122,29 @@ def test_settings_are_for_admins_and_manage_users_keys_keywords_and_webhooks(
     assert "signing secret is whsec_" in post("/settings/webhooks", url="https://crm.example/hook")
     assert "starts with http" in post("/settings/webhooks", url="javascript:alert(1)")
     assert "cannot deactivate yourself" in post("/settings/users/1/active")
+
+
+def test_a_key_made_in_settings_works_until_it_is_revoked_there(
+    admin_client: FlaskClient, sessions: sessionmaker[Session], csrf: Csrf
+) -> None:
+    token = csrf(admin_client, "/settings/")
+    made = admin_client.post(
+        "/settings/keys",
+        data={"name": "crm", "scopes": "read", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    shown_once = re.search(r"API key crm: (cg_[\w-]+)", made)
+    assert shown_once is not None
+    bearer = {"Authorization": f"Bearer {shown_once.group(1)}"}
+    assert admin_client.get("/api/v1/messages", headers=bearer).status_code == 200
+    with sessions() as session:
+        key_id = session.scalars(select(ApiKey.id).where(ApiKey.name == "crm")).one()
+    shown = admin_client.post(
+        f"/settings/keys/{key_id}/revoke", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "API key crm revoked." in shown
+    assert ", revoked " in shown
+    assert admin_client.get("/api/v1/messages", headers=bearer).status_code == 401
 
 
 def test_the_dashboard_shows_modems_other_nodes_report(
