@@ -111,6 +111,7 @@ def refuses_flagged(monkeypatch: pytest.MonkeyPatch) -> str:
     return "refuses"
 
 
+@pytest.mark.parametrize("rig", ["generic", "huawei"], indirect=True)  # Huawei counts from 0
 def test_reports_read_from_their_memory_are_deleted_in_one_command_once_recorded(
     rig: Rig,
 ) -> None:
