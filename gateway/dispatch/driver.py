@@ -49,7 +49,8 @@ class ModemDriver(Protocol):
 
     def delete_read_messages(self, storage: str, index: int) -> None:
         """Delete every message read from ``storage`` in one command, keeping unread
-        ones; raise CommandError where the modem cannot (it is then asked per message)."""
+        ones; raise CommandError where the modem cannot (it is then asked per message).
+        A plugin without this method has its reports deleted one at a time."""
         ...
 
 

@@ -83,8 +83,9 @@ class StoredReports:
         self._unrecorded: set[Place] = set()
         # Whether this modem deletes its read reports in one command. It stops on the
         # first refusal, and when a report deleted that way is found again (same place,
-        # same PDU): firmware that answers OK and keeps them.
-        self._at_once = True
+        # same PDU): firmware that answers OK and keeps them. A driver plugin written
+        # before the command was asked of drivers never starts.
+        self._at_once = hasattr(driver, "delete_read_messages")
         self._deleted_at_once: dict[Place, str] = {}
 
     def note(self, index: int, memory: str | None) -> None:

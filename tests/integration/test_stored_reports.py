@@ -8,14 +8,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import replace
+from typing import cast
 
 import pytest
 
-from drivers.modem import Modem
+from drivers.modem import Modem, StoredMessage
 from drivers.pdu import StatusReport
 from drivers.sim import VENDORS, Simulator
 from drivers.sim.atline import Command
 from drivers.sim.storage import MessageStore
+from gateway.dispatch.driver import ModemDriver
 from gateway.dispatch.stored_reports import StoredReports
 from tests.waiting import eventually
 
@@ -216,3 +218,35 @@ def test_an_announced_report_that_does_not_decode_is_deleted_once_kept_raw(rig: 
     rig.ledger.commit_all()
     assert rig.reports.delete_recorded()
     assert rig.store.used == 0
+
+
+class OlderPlugin:
+    """A driver plugin written before drivers were asked to delete read messages at once."""
+
+    def __init__(self, modem: Modem) -> None:
+        self._modem = modem
+
+    def read_message(self, index: int, storage: str | None = None) -> StoredMessage:
+        return self._modem.read_message(index, storage)
+
+    def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]:
+        return self._modem.list_messages(stat, storage)
+
+    def delete_message(self, index: int, storage: str | None = None) -> None:
+        self._modem.delete_message(index, storage)
+
+
+def test_a_driver_plugin_without_the_bulk_delete_has_its_reports_deleted_one_at_a_time(
+    rig: Rig,
+) -> None:
+    older = cast(ModemDriver, OlderPlugin(rig.modem))
+    rig.reports = StoredReports(
+        "sim0", older, rig.ledger.record, rig.ledger.keep_raw, time.monotonic
+    )
+    filed = rig.file_reports(2)
+    rig.reports.read_noted()
+    rig.ledger.commit_all()
+    assert rig.reports.delete_recorded()
+    assert rig.store.used == 0
+    assert all(rig.commands[f"+CMGD={index}"] == 1 for index in filed)
+    assert rig.deleted_at_once() == 0
