@@ -83,6 +83,17 @@ class Rig:
             self.reports.note(index, "SR")
         return filed
 
+    def take_and_delete(self, count: int) -> list[int]:
+        """File ``count`` reports, read, record and delete them: the SIM ends empty, and
+        each report was deleted by a command of its own."""
+        filed = self.file_reports(count)
+        self.reports.read_noted()
+        self.ledger.commit_all()
+        assert self.reports.delete_recorded()
+        assert self.store.used == 0
+        assert all(self.commands[f"+CMGD={index}"] == 1 for index in filed)
+        return filed
+
     def deleted_at_once(self) -> int:
         return sum(n for command, n in self.commands.items() if command.endswith(",1"))
 
@@ -175,12 +186,7 @@ def test_a_modem_that_refuses_the_flag_has_its_reports_deleted_one_at_a_time(
     asked = []
     for _ in range(2):
         rig.commands.clear()
-        filed = rig.file_reports(2)
-        rig.reports.read_noted()
-        rig.ledger.commit_all()
-        assert rig.reports.delete_recorded()
-        assert rig.store.used == 0
-        assert all(rig.commands[f"+CMGD={index}"] == 1 for index in filed)
+        rig.take_and_delete(2)
         asked.append(rig.deleted_at_once())
     assert asked == [1, 0]  # asked once, then never again
 
@@ -243,10 +249,5 @@ def test_a_driver_plugin_without_the_bulk_delete_has_its_reports_deleted_one_at_
     rig.reports = StoredReports(
         "sim0", older, rig.ledger.record, rig.ledger.keep_raw, time.monotonic
     )
-    filed = rig.file_reports(2)
-    rig.reports.read_noted()
-    rig.ledger.commit_all()
-    assert rig.reports.delete_recorded()
-    assert rig.store.used == 0
-    assert all(rig.commands[f"+CMGD={index}"] == 1 for index in filed)
+    rig.take_and_delete(2)
     assert rig.deleted_at_once() == 0
