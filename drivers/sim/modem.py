@@ -94,7 +94,6 @@ class SimulatedModem:
         self._waiting: deque[tuple[bool, str]] = deque()
         self._slow = False
         self._generation = 0  # bumped on every power loss: stale timers see a new value
-        self._received_at = 0.0  # monotonic time the host's last bytes arrived
         self._plugs = 0  # bumped on every plug and unplug: stops the old noise timer
 
     # -- identity --------------------------------------------------------------------
@@ -211,9 +210,9 @@ class SimulatedModem:
         with self._lock:
             # A send's latency runs from here, as the network's would from the last byte
             # of the message, not from when the simulator had finished reading it.
-            self._received_at = time.monotonic()
+            arrived = time.monotonic()
             self.interpreter.receive(data)
-            self._pump()
+            self._pump(since=arrived)
 
     def _write(self, data: bytes) -> None:
         if not data or self.interpreter.faults.hang:
@@ -223,8 +222,12 @@ class SimulatedModem:
         for link in self._attached:
             link.write(data)
 
-    def _pump(self) -> None:
-        """Write the interpreter's output and act on its effects, until it has nothing more."""
+    def _pump(self, *, since: float | None = None) -> None:
+        """Write the interpreter's output and act on its effects, until it has nothing more.
+
+        ``since``: when the host's bytes that caused them arrived (monotonic); input the
+        modem held while busy is acted on now, so its latency runs from now.
+        """
         while True:
             output = self.interpreter.take_output()
             effects = self.interpreter.take_effects()
@@ -232,14 +235,14 @@ class SimulatedModem:
                 return
             self._write(output)
             for effect in effects:
-                self._schedule(effect)
+                self._schedule(effect, since)
 
-    def _schedule(self, effect: Effect) -> None:
+    def _schedule(self, effect: Effect, since: float | None) -> None:
         generation = self._generation
         if isinstance(effect, SubmitAccepted):
             delay = self._scaled(self.latency + self._rng.uniform(-1, 1) * self.jitter)
             self._scheduler.call_later(
-                delay, lambda: self._submitted(effect, generation), since=self._received_at
+                delay, lambda: self._submitted(effect, generation), since=since
             )
         elif isinstance(effect, UssdRequested):
             delay = self._scaled(self.latency / 2)
