@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from gateway.models import MessagePart
 from gateway.queue.claim import MESSAGES
-from gateway.queue.transitions import run_guarded
+from gateway.queue.transitions import PARTS, run_guarded
 from gateway.states import MessageState
 
 S = MessageState
@@ -48,8 +46,7 @@ def apply_status_reports(
     return settled
 
 
-_PARTS = cast(Table, MessagePart.__table__)
-_p = _PARTS.c
+_p = PARTS.c
 # Built once: a busy modem files a report per message, and building these per report
 # cost more CPU than the database spent running them.
 _MATCHING_PART = (
@@ -66,7 +63,7 @@ _MATCHING_PART = (
     .scalar_subquery()
 )
 _RECORD = (
-    update(_PARTS)
+    update(PARTS)
     .where(_p.id == _MATCHING_PART)
     .values(
         status=bindparam("tp_status"),

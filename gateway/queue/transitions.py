@@ -67,7 +67,7 @@ def move(
     return moved
 
 
-_PARTS = cast(Table, MessagePart.__table__)
+PARTS = cast(Table, MessagePart.__table__)
 # Built once: the send path records every message, and building these per call cost
 # more CPU than the database spent running them.
 _SENT = (
@@ -75,8 +75,8 @@ _SENT = (
     .where(MESSAGES.c.id == bindparam("message_id"), MESSAGES.c.state == S.SENDING)
     .values(state=S.SENT, sent_at=bindparam("now"), owner=None, sent_modem=bindparam("sender"))
 )
-_FORGET_PARTS = delete(_PARTS).where(_PARTS.c.message_id == bindparam("message_id"))
-_ADD_PART = insert(_PARTS)
+_FORGET_PARTS = delete(PARTS).where(PARTS.c.message_id == bindparam("message_id"))
+_ADD_PART = insert(PARTS)
 
 
 def record_sent(
