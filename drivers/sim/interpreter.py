@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, auto
 
+from drivers.pdu import Submit
 from drivers.sim.atline import Command, LineSyntaxError, split_line
 from drivers.sim.identity import Identity
 from drivers.sim.result_codes import ERROR, OK, Final
@@ -43,6 +44,7 @@ class SubmitAccepted:
 
     reference: int
     pdu: str
+    submit: Submit  # ``pdu`` decoded: the send handler checked it, the network reads it
 
 
 @dataclass(frozen=True)
@@ -247,13 +249,13 @@ class Interpreter:
         self._emit_lines(lines)
         self._finish(OK)
 
-    def begin_submit(self, reference_reply: str, pdu: str) -> None:
+    def begin_submit(self, reference_reply: str, pdu: str, submit: Submit) -> None:
         """Called by the send handlers: go busy until the network accepts the message."""
         reference = self.next_reference
         self.next_reference = (reference + 1) % 256
         self._busy_reply = f"{reference_reply}: {reference}"
         self._mode = Mode.BUSY
-        self.effect(SubmitAccepted(reference, pdu))
+        self.effect(SubmitAccepted(reference, pdu, submit))
 
     def complete_submit(self, error: Final | None = None) -> None:
         """The network accepted (or, with ``error``, refused) the message in flight."""

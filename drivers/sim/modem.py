@@ -263,7 +263,7 @@ class SimulatedModem:
                 return
             self.interpreter.complete_submit()
             self._pump()
-        self._network.submitted(self, effect.reference, effect.pdu)
+        self._network.submitted(self, effect.reference, effect.submit)
 
     def _ussd(self, code: str, generation: int) -> None:
         status, text = self._network.ussd(code)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from drivers.pdu import Submit, decode, encode_deliver, encode_status_report
+from drivers.pdu import Submit, encode_deliver, encode_status_report
 from drivers.sim.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -100,11 +100,8 @@ class Network:
             self._sent.clear()
             self._partial.clear()
 
-    def submitted(self, modem: SimulatedModem, reference: int, pdu: str) -> None:
+    def submitted(self, modem: SimulatedModem, reference: int, submit: Submit) -> None:
         """A modem's submit reached the service centre with message reference ``reference``."""
-        submit = decode(pdu)
-        if not isinstance(submit, Submit):
-            return
         submitted_at = self._clock()
         if submit.status_report_requested:
             self._scheduler.call_later(

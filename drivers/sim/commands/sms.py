@@ -213,20 +213,34 @@ def _prompt(m: Interpreter, c: Command) -> list[str]:
 
 @TABLE.on_body("+CMGS")
 def _send_body(m: Interpreter, target: PromptTarget, body: str) -> list[str]:
-    _send(m, "+CMGS", _body_pdu(m, body, target, allow_deliver=False))
+    pdu, decoded = _body_pdu(m, body, target, allow_deliver=False)
+    if not isinstance(decoded, Submit):
+        raise Failure(cms(304))
+    _send(m, "+CMGS", pdu, decoded)
     return []
 
 
 @TABLE.on_body("+CMGW")
 def _write_body(m: Interpreter, target: PromptTarget, body: str) -> list[str]:
-    pdu = _body_pdu(m, body, target, allow_deliver=True)
+    pdu, _ = _body_pdu(m, body, target, allow_deliver=True)
     index = _store(m, 1).add(Stat(target.stat), pdu)
     if index is None:
         raise Failure(cms(322))
     return [f"+CMGW: {index}"]
 
 
-def _body_pdu(m: Interpreter, body: str, target: PromptTarget, *, allow_deliver: bool) -> str:
+def _encoded(pdu: str) -> Submit:
+    """A PDU this simulator encoded, read as the network will read it."""
+    submit = decode(pdu)
+    assert isinstance(submit, Submit)
+    return submit
+
+
+def _body_pdu(
+    m: Interpreter, body: str, target: PromptTarget, *, allow_deliver: bool
+) -> tuple[str, Submit | Deliver]:
+    """The PDU the host wrote after the prompt (built from the text in text mode), and
+    what it decodes to."""
     if not _pdu_mode(m):
         text = _from_charset(m, body)
         srr = bool(m.settings.csmp[0] & 0x20)
@@ -236,7 +250,7 @@ def _body_pdu(m: Interpreter, body: str, target: PromptTarget, *, allow_deliver:
             raise Failure(cms(305)) from exc
         if len(parts) != 1:
             raise Failure(cms(305))
-        return parts[0].pdu
+        return parts[0].pdu, _encoded(parts[0].pdu)
     pdu = "".join(body.split()).upper()
     try:
         if len(pdu) < 4 or len(pdu) % 2 or tpdu_length(pdu) != target.length:
@@ -244,18 +258,18 @@ def _body_pdu(m: Interpreter, body: str, target: PromptTarget, *, allow_deliver:
         decoded = decode(pdu)
     except (ValueError, PduError) as exc:
         raise Failure(cms(304)) from exc
-    if not isinstance(decoded, Submit) and not (allow_deliver and isinstance(decoded, Deliver)):
-        raise Failure(cms(304))
-    return pdu
+    if isinstance(decoded, Submit) or (allow_deliver and isinstance(decoded, Deliver)):
+        return pdu, decoded
+    raise Failure(cms(304))
 
 
-def _send(m: Interpreter, reply: str, pdu: str) -> None:
+def _send(m: Interpreter, reply: str, pdu: str, submit: Submit) -> None:
     if not m.registered:
         raise Failure(cms(331))
     if m.faults.cms_count > 0:
         m.faults.cms_count -= 1
         raise Failure(cms(m.faults.cms_code))
-    m.begin_submit(reply, pdu)
+    m.begin_submit(reply, pdu, submit)
 
 
 @on("+CMSS")
@@ -280,7 +294,8 @@ def _cmss(m: Interpreter, c: Command) -> list[str]:
             )[0].pdu
         except PduError as exc:
             raise Failure(_mode_error(m)) from exc
-    _send(m, "+CMSS", pdu)
+        stored = _encoded(pdu)
+    _send(m, "+CMSS", pdu, stored)
     entry.stat = Stat.STO_SENT
     return []
 
