@@ -45,8 +45,13 @@ class SendCaps:
     _month: datetime | None = field(default=None, init=False)
 
     def stale(self, now: datetime) -> bool:
-        """Whether a new day or month has begun since the last count (or none was made)."""
-        return day_start(now, self.zone) != self._day or month_start(now, self.zone) != self._month
+        """Whether a new day (so maybe a month) has begun since the last count, or none
+        was made. Asked before every send, so it compares instead of converting zones."""
+        return self._day is None or not self._day <= now < self._day_end(self._day)
+
+    @staticmethod
+    def _day_end(day: datetime) -> datetime:
+        return day + timedelta(days=1)  # wall-clock arithmetic: DST-safe
 
     def refresh(self, session: Session, modem: str, now: datetime) -> None:
         """Recount when a new day or month has begun (and the first time)."""
@@ -73,5 +78,5 @@ class SendCaps:
         assert self._day is not None
         assert self._month is not None
         if self.daily and self.today >= self.daily:
-            return self._day + timedelta(days=1)  # wall-clock arithmetic: DST-safe
+            return self._day_end(self._day)
         return (self._month + timedelta(days=32)).replace(day=1)

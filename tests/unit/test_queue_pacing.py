@@ -77,3 +77,20 @@ def test_caps_count_in_the_business_time_zone() -> None:
     caps.this_month = 10
     assert caps.reached() == "monthly cap of 10 SMS reached"
     assert caps.resumes_at().astimezone(UTC) == datetime(2026, 4, 1, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "stale"),
+    [
+        (datetime(2026, 3, 8, 5, tzinfo=UTC), False),  # local midnight, the day counted
+        (datetime(2026, 3, 9, 3, 59, tzinfo=UTC), False),  # 23:59 of a 23-hour day (DST)
+        (datetime(2026, 3, 9, 4, tzinfo=UTC), True),  # the next local midnight
+        (datetime(2026, 3, 8, 4, 59, tzinfo=UTC), True),  # the clock went back a day
+    ],
+)
+def test_caps_are_counted_again_at_local_midnight(now: datetime, stale: bool) -> None:
+    caps = SendCaps(daily=3, monthly=10, zone=ZoneInfo("America/New_York"))
+    assert caps.stale(now)  # nothing counted yet
+    caps._day = datetime(2026, 3, 8, tzinfo=ZoneInfo("America/New_York"))
+    caps._month = datetime(2026, 3, 1, tzinfo=ZoneInfo("America/New_York"))
+    assert caps.stale(now) is stale
