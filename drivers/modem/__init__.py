@@ -4,7 +4,7 @@
 """
 
 from drivers.modem import events
-from drivers.modem.modem import Modem, NextMessage
+from drivers.modem.modem import Modem
 from drivers.modem.results import (
     Identity,
     Registration,
@@ -18,7 +18,6 @@ from drivers.profiles import VendorProfile
 __all__ = [
     "Identity",
     "Modem",
-    "NextMessage",
     "Registration",
     "SendResult",
     "Signal",

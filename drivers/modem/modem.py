@@ -15,7 +15,6 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 from typing import Self
@@ -34,7 +33,7 @@ from drivers.errors import (
 )
 from drivers.modem import events, responses
 from drivers.modem.dispatcher import Dispatcher
-from drivers.modem.port import FollowUp, Port
+from drivers.modem.port import Port
 from drivers.modem.results import (
     Identity,
     Registration,
@@ -43,12 +42,10 @@ from drivers.modem.results import (
     Storage,
     StoredMessage,
 )
-from drivers.pdu import SubmitPart, decode, encode_submit
+from drivers.pdu import decode, encode_submit
 from drivers.profiles import GENERIC, VendorProfile, profile_for
 
 log = logging.getLogger(__name__)
-# Asked for the message to send right after this one (see Modem.send_sms): (to, text).
-NextMessage = Callable[[], tuple[str, str] | None]
 
 # Errors that mean "not ready yet, ask again shortly" during set-up.
 _NOT_READY_CME = frozenset({14, 515})
@@ -97,7 +94,6 @@ class Modem:
         self._ussd_lock = threading.Lock()
         self._ussd_waiter: queue.Queue[Unsolicited] | None = None
         self._concat_reference = secrets.randbelow(256)
-        self._started: _Started | None = None  # see send_sms(next_message=...)
         self._read_storage: str | None = None
 
     # -- life cycle -------------------------------------------------------------------
@@ -191,7 +187,6 @@ class Modem:
         validity: timedelta | None = None,
         timeout: float | None = None,
         on_submitted: Callable[[], object] | None = None,
-        next_message: NextMessage | None = None,
     ) -> SendResult:
         """Send one SMS (several parts if long); the message reference of every part.
 
@@ -200,40 +195,28 @@ class Modem:
         once the modem has the first part, on the port's reader thread, while the network
         takes it: work started then does not hold up the exchange with the modem. It must
         return at once.
-
-        ``next_message`` is asked on the reader thread when the last part is answered OK
-        (this call still waits for that answer): the (to, text) to send next, or None. A
-        one-part message it gives goes to the modem there and then, with this call's
-        settings, so the modem does not wait for the caller's thread to come back; the
-        caller's next ``send_sms`` must be for it, and only waits for its answers.
         """
-        started = self._started
-        if started is None:
-            parts = self._encode(to, text, request_status_report, validity)
-        elif (started.to, started.text) == (to, text):
-            parts = [started.part]
-            self._started = None
-        else:
-            raise ATProtocolError(f"{self.name}: another message is already on its way")
+        self._concat_reference = (self._concat_reference + 1) % 256
+        parts = encode_submit(
+            to,
+            text,
+            concat_reference=self._concat_reference,
+            request_status_report=request_status_report,
+            validity=validity,
+        )
         keep_link = len(parts) > 1 and self.profile.supports_cmms
-        follow_up = None
-        if next_message is not None and not keep_link:
-            follow_up = self._follow_up(next_message, request_status_report, validity)
         references: list[int] = []
-        # A message already on its way is seen through whatever the health gate says.
-        with _Guard(self, check=started is None), self._port.transaction():
+        with self._guard(), self._port.transaction():
             if keep_link:
                 self._try("AT+CMMS=2")
             try:
                 for number, part in enumerate(parts):
-                    command = f"AT+CMGS={part.tpdu_length}"
-                    send_timeout = timeout or self.send_timeout
-                    then = follow_up if number == len(parts) - 1 else None
-                    if started is not None and number == 0:
-                        lines = self._port.resume(command, send_timeout, on_submitted, then)
-                    else:
-                        written = on_submitted if number == 0 else None
-                        lines = self._port.submit(command, part.pdu, send_timeout, written, then)
+                    lines = self._port.submit(
+                        f"AT+CMGS={part.tpdu_length}",
+                        part.pdu,
+                        timeout or self.send_timeout,
+                        on_submitted if number == 0 else None,
+                    )
                     reference = responses.sent_reference([line.text for line in lines])
                     if reference is None:
                         raise ATProtocolError(f"{self.name}: AT+CMGS answered without +CMGS")
@@ -242,38 +225,6 @@ class Modem:
                 if keep_link:
                     self._try("AT+CMMS=0")
         return SendResult(references, len(parts), parts[0].encoding.value)
-
-    def _encode(
-        self, to: str, text: str, request_status_report: bool, validity: timedelta | None
-    ) -> list[SubmitPart]:
-        self._concat_reference = (self._concat_reference + 1) % 256
-        return encode_submit(
-            to,
-            text,
-            concat_reference=self._concat_reference,
-            request_status_report=request_status_report,
-            validity=validity,
-        )
-
-    def _follow_up(
-        self, next_message: NextMessage, request_status_report: bool, validity: timedelta | None
-    ) -> FollowUp:
-        """``next_message`` as the port asks it: the command and PDU to start."""
-
-        def ask() -> tuple[str, str] | None:
-            wanted = next_message()
-            if wanted is None:
-                return None
-            try:
-                parts = self._encode(*wanted, request_status_report, validity)
-            except PduError:
-                return None  # sent the usual way, to fail there with the reason
-            if len(parts) != 1:
-                return None
-            self._started = _Started(*wanted, parts[0])
-            return f"AT+CMGS={parts[0].tpdu_length}", parts[0].pdu
-
-        return ask
 
     def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]:
         """Every stored message with status ``stat`` (4 = all), undecodable ones included."""
@@ -552,26 +503,15 @@ class Modem:
         return _StorageSwitch(self, storage)
 
 
-@dataclass(frozen=True)
-class _Started:
-    """A message a follow-up put on its way, for the send_sms that sees it through."""
-
-    to: str
-    text: str
-    part: SubmitPart
-
-
 class _Guard:
-    """Refuses work while unhealthy (unless told not to check); turns timeouts into a
-    supervisor check."""
+    """Refuses work while unhealthy; turns timeouts into a supervisor check."""
 
-    def __init__(self, modem: Modem, *, check: bool = True) -> None:
+    def __init__(self, modem: Modem) -> None:
         self._modem = modem
-        self._check = check
 
     def __enter__(self) -> None:
         modem = self._modem
-        if self._check and not modem.healthy:
+        if not modem.healthy:
             raise modem.last_error or TransportError(f"{modem.name}: not open")
 
     def __exit__(

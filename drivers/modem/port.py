@@ -9,7 +9,6 @@ it runs on the reader thread). ``serial.SerialException`` is translated here, on
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -32,9 +31,6 @@ READ_TIMEOUT = 0.2
 QUIET = 0.2
 # Called once a PDU is written; what it returns is ignored.
 OnWritten = Callable[[], object]
-# Asked on the reader thread when a send's final OK is read (its sender still waits for
-# that answer): the next send to start at once, as (``AT+CMGS=<n>``, PDU), or None.
-FollowUp = Callable[[], tuple[str, str] | None]
 # Failures a port raises when it is unplugged or closed underneath a read/write.
 _PORT_ERRORS = (serial.SerialException, OSError, TypeError, AttributeError, ValueError)
 
@@ -69,15 +65,8 @@ class Port:
         # The PDU of the send waiting for its prompt: the reader writes it the moment the
         # prompt is parsed, rather than waking the sending thread to do it (a thread
         # switch that cost more than the modem's own answer), with what to call once it
-        # is written and what to ask at its final OK. Guarded by _cond.
-        self._on_prompt: tuple[str, OnWritten | None, FollowUp | None] | None = None
-        # Asked at the final OK of the send whose PDU was written last (see submit).
-        self._follow_up: FollowUp | None = None
-        # The AT+CMGS a follow-up started, until its sender calls resume().
-        self._started: str | None = None
-        # Whether the sending thread holds _lock once more, for the send it must resume
-        # (touched only by that thread).
-        self._held = False
+        # is written. Guarded by _cond.
+        self._on_prompt: tuple[str, OnWritten | None] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -101,7 +90,6 @@ class Port:
             self._responses.clear()
             self._lost = None
             self._dirty = False
-            self._on_prompt = self._follow_up = self._started = None
         self._stopping.clear()
         self._reader = threading.Thread(
             target=self._read_loop, args=(port,), name=f"at-reader-{self.name}", daemon=True
@@ -143,7 +131,6 @@ class Port:
         pdu: str,
         timeout: float,
         on_written: OnWritten | None = None,
-        follow_up: FollowUp | None = None,
     ) -> list[InfoLine]:
         """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction.
 
@@ -151,69 +138,23 @@ class Port:
         after the PDU was written it may have sent it, and the error says so
         (:attr:`RetryClass.UNKNOWN`). ``on_written`` runs on the reader thread once the
         PDU is written, while the network takes the message: it must return at once.
-
-        ``follow_up`` is asked on the reader thread at the final OK, before this call
-        returns; a send it gives is started there and then, so the modem does not wait
-        for the caller's thread to wake and come back. The port then stays held for the
-        caller, who must :meth:`resume` that send next.
         """
         with self._lock:
             self._resync_if_dirty()
             with self._cond:
-                self._on_prompt = (pdu, on_written, follow_up)
-            self._start(command)
-            return self._complete(command, timeout)
-
-    def resume(
-        self,
-        command: str,
-        timeout: float,
-        on_written: OnWritten | None = None,
-        follow_up: FollowUp | None = None,
-    ) -> list[InfoLine]:
-        """:meth:`submit` for the send a follow-up started: wait for its answers (calling
-        ``on_written`` at once if its PDU is already written), then let the port go."""
-        with self._lock:
-            held, self._held = self._held, False
+                self._on_prompt = (pdu, on_written)
             try:
-                with self._cond:
-                    if self._started != command:
-                        # The port was reopened in between: the modem may have had it.
-                        lost = TransportError(f"{self.name}: {command!r} was cut off")
-                        lost.retry_class = RetryClass.UNKNOWN
-                        raise lost
-                    self._started = None
-                    prompt = self._on_prompt
-                    if prompt is not None:
-                        self._on_prompt = (prompt[0], on_written, follow_up)
-                    elif not any(isinstance(event, FinalResult) for event in self._responses):
-                        self._follow_up = follow_up  # written, and its answer is still to come
-                if prompt is None and on_written is not None:
-                    on_written()
-                return self._complete(command, timeout)
+                self._start(command)
+                self._await(command, timeout, until_prompt=True)
             finally:
-                if held:
-                    self._lock.release()  # the hold taken for it when it was started
-
-    def _complete(self, command: str, timeout: float) -> list[InfoLine]:
-        """The rest of a send once its command is written: the prompt, then the answer."""
-        try:
-            self._await(command, timeout, until_prompt=True)
-        finally:
-            with self._cond:
-                self._on_prompt = None
-        # The prompt came, so the reader has written the PDU (or lost the port trying).
-        try:
-            infos = self._await(command, timeout)
-        except (CommandTimeout, TransportError) as exc:
-            exc.retry_class = RetryClass.UNKNOWN  # the modem may have sent it
-            raise
-        with self._cond:
-            started = self._started is not None
-        if started:
-            self._lock.acquire()  # held on until the caller resumes the next send
-            self._held = True
-        return infos
+                with self._cond:
+                    self._on_prompt = None
+            # The prompt came, so the reader has written the PDU (or lost the port trying).
+            try:
+                return self._await(command, timeout)
+            except (CommandTimeout, TransportError) as exc:
+                exc.retry_class = RetryClass.UNKNOWN  # the modem may have sent it
+                raise
 
     def resync(self, attempts: int = 3, timeout: float = 1.0, *, wait: bool = True) -> bool:
         """Leave any prompt (ESC) and send ``AT`` until the modem answers ``OK``.
@@ -272,7 +213,6 @@ class Port:
         with self._cond:
             self._check_open()
             self._responses.clear()
-            self._follow_up = None  # armed for a send that never got its answer
             data = self._conn.send(command)
         self._write(data)
 
@@ -300,7 +240,6 @@ class Port:
                     # Decided under the lock the reader takes to write the PDU: a prompt
                     # arriving now finds no PDU, so a send that timed out was never sent.
                     self._on_prompt = None
-                    self._follow_up = None
                     raise CommandTimeout(command, timeout)
                 self._cond.wait(remaining)
 
@@ -339,7 +278,6 @@ class Port:
         urcs: list[Unsolicited] = []
         pdu: bytes | None = None
         on_written: OnWritten | None = None
-        follow: tuple[str, str] | None = None
         with self._cond:
             self._last_rx = time.monotonic()
             self._conn.receive_data(data)
@@ -349,37 +287,19 @@ class Port:
                     urcs.append(event)
                     continue
                 if isinstance(event, Prompt) and self._on_prompt is not None:
-                    pdu_hex, on_written, self._follow_up = self._on_prompt
+                    pdu_hex, on_written = self._on_prompt
                     pdu = self._conn.send_pdu(pdu_hex)
                     self._on_prompt = None
-                elif isinstance(event, FinalResult) and self._follow_up is not None:
-                    ask, self._follow_up = self._follow_up, None
-                    follow = self._ask(ask) if event.ok else None
                 self._responses.append(event)
                 answered = True
-            next_command = None
-            if follow is not None:
-                self._started, pdu_hex = follow
-                self._on_prompt = (pdu_hex, None, None)
-                next_command = self._conn.send(self._started)
             # Only an answer wakes the command's thread: waking it for half a line costs
             # a thread switch for nothing (a drain times its own waits).
             if answered:
                 self._cond.notify_all()
         if pdu is not None:
             self._write_pdu(pdu, on_written)
-        if next_command is not None:
-            with contextlib.suppress(TransportError):  # the port is lost: its sender sees it
-                self._write(next_command)
         for urc in urcs:
             self._on_urc(urc)
-
-    def _ask(self, follow_up: FollowUp) -> tuple[str, str] | None:
-        try:
-            return follow_up()
-        except Exception:  # the reader must go on reading whatever the caller did
-            log.exception("%s: asking for the next send failed", self.name)
-            return None
 
     def _write_pdu(self, pdu: bytes, on_written: OnWritten | None) -> None:
         # The sender holds the command lock until its answer, so nothing else writes;

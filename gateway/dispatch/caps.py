@@ -65,12 +65,11 @@ class SendCaps:
         self.today += parts
         self.this_month += parts
 
-    def reached(self, *, pending: int = 0) -> str | None:
-        """Why this SIM must stop for now (with ``pending`` parts sent but not counted
-        yet), or ``None``."""
-        if self.daily and self.today + pending >= self.daily:
+    def reached(self) -> str | None:
+        """Why this SIM must stop for now, or ``None``."""
+        if self.daily and self.today >= self.daily:
             return f"daily cap of {self.daily} SMS reached"
-        if self.monthly and self.this_month + pending >= self.monthly:
+        if self.monthly and self.this_month >= self.monthly:
             return f"monthly cap of {self.monthly} SMS reached"
         return None
 

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 from typing import Protocol
 
-from drivers.modem import Identity, NextMessage, SendResult, StoredMessage, events
+from drivers.modem import Identity, SendResult, StoredMessage, events
 from drivers.modem import Modem as SerialModem
 from gateway.config import ModemSection
 from gateway.errors import GatewayError
@@ -33,22 +33,12 @@ class ModemDriver(Protocol):
     def identity(self) -> Identity: ...
 
     def send_sms(
-        self,
-        to: str,
-        text: str,
-        *,
-        on_submitted: Callable[[], object] | None = None,
-        next_message: NextMessage | None = None,
+        self, to: str, text: str, *, on_submitted: Callable[[], object] | None = None
     ) -> SendResult:
         """Send; call ``on_submitted`` (on any thread; it returns at once) when the modem
         has the message and only the network's answer is awaited: the worker's database
         work for the next message starts then, so it does not slow the exchange with the
-        modem. A driver that cannot tell may leave it uncalled.
-
-        ``next_message`` (see :meth:`drivers.modem.Modem.send_sms`) lets a driver start
-        the next message the moment this one is answered; it may ask it or not. A plugin
-        written before drivers were asked this is called without it.
-        """
+        modem. A driver that cannot tell may leave it uncalled."""
         ...
 
     def read_message(self, index: int, storage: str | None = None) -> StoredMessage: ...

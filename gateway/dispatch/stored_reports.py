@@ -101,11 +101,6 @@ class StoredReports:
             or self._ticker() - self._noted_since >= REPORT_WAIT_SECONDS
         )
 
-    def wants_port(self) -> bool:
-        """Whether reports wait for the port: due to be read, or on record and so ready
-        to be deleted."""
-        return self.due() or any(held.recorded.done() for held in self._held)
-
     def read_noted(self) -> None:
         """Read the noted reports: one listing for a memory that holds several, a read
         for a single one (a listing also takes reports never noted)."""

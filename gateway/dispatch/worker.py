@@ -8,23 +8,17 @@ message the next is claimed while the network takes it (a guarded claim into
 ``sending`` owned by this node, like any other), and the outcome of a send is written in
 the same transaction as the claim after next (with nothing to claim, on its own after
 OUTCOME_LINGER_SECONDS).
-When the message claimed ahead may go as soon as the one on the air is answered (nothing
-else wants the port; pacing and caps allow it), the driver starts it from its reader
-thread at that answer, so the modem does not wait for this thread to wake and come round
-its loop (``next_message`` of :meth:`drivers.modem.Modem.send_sms`).
 Every wait is on an Event with a timeout, woken by new work or by
 the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import queue
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
@@ -88,14 +82,6 @@ class _Booking:
                 self._future = self._ledger.submit(self._task)
             return self._future
 
-    def ready(self) -> Claim | None:
-        """The claim, if it has been made already (and without error)."""
-        with self._lock:
-            future = self._future
-        if future is None or not future.done() or future.exception() is not None:
-            return None
-        return future.result()
-
 
 class ModemWorker:
     def __init__(
@@ -143,8 +129,6 @@ class ModemWorker:
             resend_unknown=config.gateway.resend_unknown,
         )
         self._events: queue.SimpleQueue[events.Event] = queue.SimpleQueue()
-        # Events taken off the queue early that wait for the worker (see _free_to_send).
-        self._set_aside: deque[events.Event] = deque()
         self._wake = threading.Event()
         # Waiting because the last claim found nothing: new work may wake this worker.
         self.idle = False
@@ -171,13 +155,7 @@ class ModemWorker:
         # A message went out with nothing claimed behind it, and nothing new came since the
         # claim that found it: asking the queue again now would find nothing.
         self._sent_unasked = False
-        # The claim made ahead that the driver put on its way at the last send's answer
-        # (set on the driver's reader thread while this worker waits for that answer).
-        self._following: Claim | None = None
-        self._chaining = False  # whether run() lets the driver do that
         self.driver: ModemDriver = load_driver(section, self._driver_event)
-        # A driver plugin written before drivers were asked for the next message.
-        self._can_chain = "next_message" in inspect.signature(self.driver.send_sms).parameters
         self._reports = StoredReports(
             self.name, self.driver, self._record_reports, self._keep_raw, ticker
         )
@@ -226,7 +204,6 @@ class ModemWorker:
         """
         did_work = False
         sent = 0
-        self._chaining = self._can_chain and not burst and max_messages is None
         self._ledger = Ledger(self._sessions, self.name)
         try:
             while not self._stopping.is_set():
@@ -282,8 +259,7 @@ class ModemWorker:
         claim = self._next_claim()
         if claim is None:
             return self._queue.poll_seconds
-        while claim is not None:  # a message on its way is seen through before anything
-            claim = self._send(claim)
+        self._send(claim)
         return None
 
     def _sweep_when_due(self) -> None:
@@ -328,8 +304,7 @@ class ModemWorker:
             self._flowing = True  # found without being told: a backlog
         return claim
 
-    def _send(self, claim: Claim) -> Claim | None:
-        """Send ``claim``; the claim the driver put on its way at its answer, if any."""
+    def _send(self, claim: Claim) -> None:
         assert self._ledger is not None
         started = self._ticker()
         self._bucket.take(claim.segments, started)
@@ -344,65 +319,28 @@ class ModemWorker:
         booking = None
         if ahead or self._unrecorded:
             booking = _Booking(self._ledger, self._book(claim_next=ahead))
-        on_submitted = None if booking is None else booking.submit
         result: SendResult | ModemError
         try:
-            if self._chaining and ahead and booking is not None:
-                next_message = self._next_message(booking, claim.segments)
-                result = self.driver.send_sms(
-                    claim.peer, claim.body, on_submitted=on_submitted, next_message=next_message
-                )
-            else:
-                result = self.driver.send_sms(claim.peer, claim.body, on_submitted=on_submitted)
+            result = self.driver.send_sms(
+                claim.peer, claim.body, on_submitted=None if booking is None else booking.submit
+            )
         except ModemError as exc:
             result = exc
         finally:
-            following, self._following = self._following, None
             if booking is not None:
                 future = booking.submit()  # unless the driver did, once the modem had it
-                if ahead and following is None:
+                if ahead:
                     self._ahead = future
-        if following is not None:
-            self._flowing, self.idle = True, False
         if isinstance(result, ModemError):
             self._note(Failed(claim, result, self._clock()))
             self._after_error(claim, result)
-            return following
+            return
         finished = self._ticker()
         self._note(Sent(claim, result, self._clock()))
         self._sent_unasked = self._ahead is None
         self._caps.add(result.parts)
         self._errors_in_row = 0
         self._health.sent(result.parts, finished - started, self._caps.today)
-        return following
-
-    def _next_message(self, booking: _Booking, parts: int) -> Callable[[], tuple[str, str] | None]:
-        """What the driver asks at the answer to this send: the claim made ahead, if it
-        may go at once. The driver's reader thread asks it while this worker waits for
-        that answer, so the state read here does not change underneath."""
-
-        def next_message() -> tuple[str, str] | None:
-            claim = booking.ready()
-            if claim is None or claim.segments != 1 or not self._free_to_send(parts):
-                return None
-            self._following = claim
-            return claim.peer, claim.body
-
-        return next_message
-
-    def _free_to_send(self, pending: int) -> bool:
-        """Whether the next message may go the moment this one (``pending`` parts) is
-        answered: nothing else waits for the port, and pacing and caps allow it."""
-        self._take_report_events()
-        return (
-            not self._stopping.is_set()
-            and not self._set_aside
-            and not self._reports.wants_port()
-            and self._ticker() < self._next_sweep
-            and not self._caps.stale(self._clock())
-            and self._caps.reached(pending=pending) is None
-            and self._bucket.delay(self._ticker()) <= 0
-        )
 
     def _note(self, outcome: Outcome) -> None:
         if not self._unrecorded:
@@ -550,31 +488,14 @@ class ModemWorker:
 
     # -- events --------------------------------------------------------------------------
 
-    def _next_event(self) -> events.Event | None:
-        if self._set_aside:
-            return self._set_aside.popleft()
-        try:
-            return self._events.get_nowait()
-        except queue.Empty:
-            return None
-
-    def _take_report_events(self) -> None:
-        """Handle the events that need no port (status reports and their notices) up to
-        the first that does, which is set aside for the worker; for :meth:`_free_to_send`,
-        on the driver's reader thread while the worker waits for it."""
-        arrived: list[StatusReport] = []
-        while not self._set_aside and (event := self._next_event()) is not None:
-            if isinstance(event, events.IncomingStatusReport | events.StatusReportStored):
-                self._handle(event, arrived)
-            else:
-                self._set_aside.append(event)
-        if arrived:
-            self._record_reports(arrived)
-
     def _handle_events(self) -> bool:
         handled = self._reports.delete_recorded()
         arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
-        while (event := self._next_event()) is not None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                break
             handled = True
             try:
                 self._handle(event, arrived)

@@ -9,22 +9,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.at import InfoLine
-from drivers.modem import events
-from drivers.modem.port import Port
-from drivers.pdu import Deliver
 from drivers.sim import Simulator
 from drivers.sim.atline import Command
 from gateway.compliance.settings import policy
 from gateway.config import Config, GatewaySection, ModemSection, QueueSection
 from gateway.dispatch import Dispatcher
-from gateway.dispatch.driver import ModemDriver
 from gateway.errors import GatewayError
 from gateway.models import Kind, Message, MessagePart, UndecodablePdu, utcnow
 from gateway.queue import enqueue
@@ -144,87 +138,6 @@ def test_an_unplugged_modem_leaves_its_share_to_the_others(
     twice = [text for text, count in texts.items() if count > 1]
     assert len(twice) <= 1
     assert all(sum(m.modem == "sim1" for m in sim.sent if m.text == t) == 1 for t in twice)
-
-
-@pytest.fixture
-def back_to_back(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many sends the port saw through after starting them itself at an answer."""
-    seen: Counter[str] = Counter()
-    resume = Port.resume
-
-    def counting(port: Port, *args: Any, **kwargs: Any) -> list[InfoLine]:
-        seen[port.name] += 1
-        return resume(port, *args, **kwargs)
-
-    monkeypatch.setattr(Port, "resume", counting)
-    return seen
-
-
-def test_a_broadcast_goes_back_to_back_with_its_reports_recorded_on_the_way(
-    simulator: Callable[..., Simulator],
-    tmp_path: Path,
-    sessions: sessionmaker[Session],
-    dispatch: Callable[[Config], Dispatcher],
-    back_to_back: Counter[str],
-) -> None:
-    """Each message after the first goes to the modem as the one before is answered, not
-    once the worker has come back; the reports that arrive meanwhile do not stop that."""
-    sim = simulator(modems=1, latency=0.02, status_report_delay=0.05)
-    dispatcher = dispatch(gateway_config(tmp_path, sim))
-    put(sessions, 40, kind=Kind.MARKETING)
-    wait_for_states(sessions, {S.DELIVERED}, 40)
-    assert sorted(m.text for m in sim.sent) == sorted(f"message {n}" for n in range(40))
-    assert back_to_back["sim0"] >= 20
-    [health] = dispatcher.health()
-    assert (health.sent, health.sent_today, health.failed) == (40, 40, 0)
-
-
-def test_a_paced_sim_is_not_sent_back_to_back(
-    simulator: Callable[..., Simulator],
-    tmp_path: Path,
-    sessions: sessionmaker[Session],
-    dispatch: Callable[[Config], Dispatcher],
-    back_to_back: Counter[str],
-) -> None:
-    sim = simulator(modems=1, latency=0.01)
-    config = gateway_config(tmp_path, sim)
-    dispatch(replace(config, modems=(replace(config.modems[0], rate_per_minute=1200),)))
-    put(sessions, 10)
-    wait_for_states(sessions, {S.SENT, S.DELIVERED}, 10)
-    assert len(sim.sent) == 10
-    assert back_to_back["sim0"] == 0
-
-
-def test_a_text_that_arrives_during_a_broadcast_is_read_before_it_ends(
-    simulator: Callable[..., Simulator],
-    tmp_path: Path,
-    sessions: sessionmaker[Session],
-    back_to_back: Counter[str],
-) -> None:
-    """Back-to-back sends leave the port to the worker whenever an event needs it."""
-    sim = simulator(modems=1, latency=0.02, status_report_delay=3600.0)
-    read: list[tuple[str, int]] = []
-
-    def on_event(_name: str, driver: ModemDriver, event: events.Event) -> None:
-        if isinstance(event, events.NewMessageStored):
-            stored = driver.read_message(event.index, event.storage)
-            assert isinstance(stored.decoded, Deliver)
-            read.append((stored.decoded.text, len(sim.sent)))
-
-    dispatcher = Dispatcher(gateway_config(tmp_path, sim), sessions, on_event=on_event)
-    dispatcher.start()
-    try:
-        put(sessions, 100)
-        sim.wait_sent(5, timeout=WAIT)
-        sim.modem("sim0").inject_text("+12025550199", "C")
-        wait_for_states(sessions, {S.SENT}, 100)
-    finally:
-        dispatcher.stop()
-    [(text, sent_by_then)] = read
-    assert text == "C"
-    assert sent_by_then < 100
-    assert back_to_back["sim0"] > 0
-    assert len(sim.sent) == 100
 
 
 def test_a_transient_error_is_retried(

@@ -9,17 +9,9 @@ from typing import Any
 
 import pytest
 
-from drivers.errors import (
-    ATProtocolError,
-    CmsError,
-    CommandTimeout,
-    PinRequiredError,
-    RetryClass,
-    TransportError,
-)
+from drivers.errors import CmsError, CommandTimeout, PinRequiredError, RetryClass, TransportError
 from drivers.modem import Modem, events
-from drivers.modem.port import Port
-from drivers.pdu import Deliver, StatusReport, encode_deliver, encode_submit
+from drivers.pdu import Deliver, StatusReport, encode_deliver
 from drivers.sim import VENDORS, Simulator
 from drivers.sim.storage import Stat
 
@@ -156,92 +148,6 @@ def test_a_failing_on_submitted_leaves_the_send_and_the_port_working(
     second = modem.send_sms(sim.modems[1].number, "two")
     assert first.parts == second.parts == 1
     assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
-
-
-def test_the_next_message_goes_out_at_the_answer_before_the_caller_comes_back(
-    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
-) -> None:
-    sim = simulator(modems=2, latency=0.05, jitter=0.0)
-    modem = connect(sim.modems[0].device)
-    to = sim.modems[1].number
-    asked: list[str] = []
-
-    def next_message() -> tuple[str, str]:
-        asked.append(threading.current_thread().name)
-        return to, "two"
-
-    first = modem.send_sms(to, "one", next_message=next_message)
-    # Sent with nobody waiting on it: the modem had it from the reader thread.
-    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
-    assert len(asked) == 1
-    assert asked[0] != threading.current_thread().name
-    submitted: list[str] = []
-    second = modem.send_sms(to, "two", on_submitted=lambda: submitted.append("two"))
-    assert (tuple(first.references), tuple(second.references)) == tuple(
-        m.references for m in sim.sent
-    )
-    assert submitted == ["two"], "told once, although the PDU was written before"
-    assert modem.signal().rssi > 0, "the port is free again"
-
-
-def test_a_next_message_declined_or_after_an_error_is_not_started(
-    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
-) -> None:
-    sim = simulator(modems=2)
-    modem = connect(sim.modems[0].device)
-    to = sim.modems[1].number
-    asked: list[str] = []
-
-    def next_message() -> tuple[str, str] | None:
-        asked.append("asked")
-        return None
-
-    modem.send_sms(to, "one", next_message=next_message)
-    assert asked == ["asked"]
-    sim.modems[0].fault("cms_error", code=500, count=1)
-    with pytest.raises(CmsError):
-        modem.send_sms(to, "two", next_message=lambda: (to, "never"))
-    modem.send_sms(to, "three")
-    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "three"]
-
-
-def test_a_send_of_another_message_while_one_is_on_its_way_is_refused(
-    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
-) -> None:
-    sim = simulator(modems=2)
-    modem = connect(sim.modems[0].device)
-    to = sim.modems[1].number
-    modem.send_sms(to, "one", next_message=lambda: (to, "two"))
-    with pytest.raises(ATProtocolError, match="already on its way"):
-        modem.send_sms(to, "something else")
-    modem.send_sms(to, "two")
-    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
-
-
-def test_a_started_send_cut_off_by_reopening_the_port_is_unknown_and_frees_it(
-    simulator: Callable[..., Simulator],
-) -> None:
-    sim = simulator(modems=2, latency=0.05, jitter=0.0)
-    port = Port(sim.modems[0].device, baudrate=115200, on_urc=id, on_lost=id)
-    port.open()
-    try:
-        one, two = (encode_submit(sim.modems[1].number, text)[0] for text in ("one", "two"))
-        command = f"AT+CMGS={two.tpdu_length}"
-        port.submit(
-            f"AT+CMGS={one.tpdu_length}", one.pdu, WAIT, follow_up=lambda: (command, two.pdu)
-        )
-        port.close()
-        port.open()
-        with pytest.raises(TransportError) as cut_off:
-            port.resume(command, WAIT)
-        assert cut_off.value.retry_class is RetryClass.UNKNOWN
-        answered: list[bool] = []
-        other = threading.Thread(target=lambda: answered.append(port.resync()))
-        other.start()
-        other.join(WAIT)
-        assert answered == [True], "another thread may use the port again"
-    finally:
-        port.close()
 
 
 def test_inbound_message_is_announced_read_and_deleted(
