@@ -102,6 +102,36 @@ def test_reply_note_close_and_reopen_from_the_thread(
         assert session.get(Conversation, conversation_id).status == "open"  # type: ignore[union-attr]
 
 
+def test_a_reply_sent_from_another_sim_says_so_in_the_thread(
+    agent_client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """The contact's SIM was down past the takeover time: the agent is told the contact
+    now sees another number."""
+    conversation_id = inbound(sessions, "+15550000004", "hi")
+    with sessions() as session:
+        for body, sent_from in (("from the usual SIM", "sim0"), ("from the other SIM", "sim1")):
+            session.add(
+                Message(
+                    direction=Direction.OUT,
+                    peer="+15550000004",
+                    body=body,
+                    encoding="gsm7",
+                    state="sent",
+                    modem="sim0",  # the SIM the contact last used, asked for by the reply
+                    sent_modem=sent_from,
+                    created_at=utcnow(),
+                )
+            )
+        session.commit()
+    thread = agent_client.get(f"/inbox/{conversation_id}/messages").get_data(as_text=True)
+    usual, other = thread.split("from the usual SIM")[1].split("from the other SIM")
+    assert "via sim0" in usual
+    assert "takeover" not in usual
+    assert "via sim1" in other
+    assert "sim0, the SIM of this conversation, was down" in other
+    assert "the contact sees another number" in other
+
+
 def test_an_empty_reply_is_refused_and_the_draft_kept(
     agent_client: FlaskClient, sessions: sessionmaker[Session], csrf: Csrf
 ) -> None:
