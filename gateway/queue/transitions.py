@@ -28,17 +28,13 @@ def guarded_update(
     session: Session, message_id: int, old: MessageState, new: MessageState, **values: Any
 ) -> bool:
     """Move one message from ``old`` to ``new`` (not committed: the callers add to it)."""
-    check_transition(old, new)
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+    statement = (
         update(Message)
         .where(Message.id == message_id, Message.state == old)
         .values(state=new, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        return False
-    note(session, message_id, new)
-    return True
+    return run_guarded(session, statement, {}, message_id, old, new)
 
 
 def run_guarded(
@@ -49,8 +45,9 @@ def run_guarded(
     old: MessageState,
     new: MessageState,
 ) -> bool:
-    """:func:`guarded_update` for a statement built once (its WHERE holds the message's
-    id and ``state = old``), for the paths that run per message all day."""
+    """Run ``statement``, whose WHERE holds the message's id and ``state = old``; whether
+    it moved the message to ``new``. Paths that run per message all day pass a statement
+    built once."""
     check_transition(old, new)
     if session.execute(statement, params).rowcount != 1:  # type: ignore[attr-defined]
         return False
