@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT = 10.0
 
 
 def normalise_url(url: str) -> str:
@@ -20,26 +23,52 @@ def normalise_url(url: str) -> str:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the web UI read while a worker writes; busy_timeout makes writers queue
-    # instead of failing with "database is locked"; foreign keys are off by default.
+    # WAL lets the web UI read while a worker writes; foreign keys are off by default.
+    # (The busy timeout, which makes writers queue instead of failing with "database
+    # is locked", is set when connecting.)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+    """``busy_timeout``: how long a SQLite writer waits for another's lock (seconds)."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether waiting may cure ``exc``: SQLite locked past its busy timeout, PostgreSQL
+    restarting, unreachable or asking for a retry (deadlock, serialisation), or every
+    pooled connection busy. Anything else is a fault that waiting does not mend."""
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def describe(exc: BaseException) -> str:
+    """The driver's own words for a database error, on one line: SQLAlchemy's text adds
+    the statement and its parameters, which hold phone numbers and message bodies."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = " ".join(str(cause).split())
+    return text or type(cause).__name__
+
+
+def log_failure(logger: logging.Logger, exc: BaseException, what: str, *args: object) -> None:
+    """Log ``what`` went wrong: a database that is unavailable on one line (it will be
+    said often while it lasts), anything else with its traceback."""
+    if is_transient(exc):
+        logger.warning(f"{what}: the database is unavailable: %s", *args, describe(exc))
+    else:
+        logger.error(what, *args, exc_info=exc)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

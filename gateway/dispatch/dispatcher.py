@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.compliance.gate import PolicySource
 from gateway.config import Config
+from gateway.db import log_failure
 from gateway.dispatch.health import ModemHealth
 from gateway.dispatch.worker import EventHandler, ModemWorker, SweepHandler
 from gateway.models import utcnow
@@ -92,8 +93,13 @@ class Dispatcher:
             self._unsubscribe = None
         for worker in self.workers.values():
             worker.stop()
-        with self._sessions() as session:
-            drop_lease(session, self.node)
+        try:
+            with self._sessions() as session:
+                drop_lease(session, self.node)
+        except Exception as exc:
+            # Stopping must not fail for it: the lease runs out, and the next start (or
+            # another node) settles what this one left in ``sending``.
+            log_failure(log, exc, "could not give up the lease of node %s", self.node)
 
     def wake(self, work: Work | None = None) -> None:
         """Wake the workers ``work`` concerns (all of them when it does not say).
@@ -128,16 +134,23 @@ class Dispatcher:
         return [worker.health() for worker in self.workers.values()]
 
     def _make_due(self) -> None:
-        with self._sessions() as session:
-            enqueue_due(session, self._clock())
+        try:
+            with self._sessions() as session:
+                enqueue_due(session, self._clock())
+        except Exception as exc:  # the next tick tries again
+            log_failure(log, exc, "could not queue the messages that are due")
 
     def _heartbeat(self) -> None:
         """Renew this node's lease and recover the rows of nodes whose lease ran out."""
         now = self._clock()
-        with self._sessions() as session:
-            renew_lease(session, self.node, now, self._lease)
-            recovered = recover_stale(
-                session, now, resend_unknown=self._config.gateway.resend_unknown
-            )
+        try:
+            with self._sessions() as session:
+                renew_lease(session, self.node, now, self._lease)
+                recovered = recover_stale(
+                    session, now, resend_unknown=self._config.gateway.resend_unknown
+                )
+        except Exception as exc:  # the next beat tries again, well within the lease
+            log_failure(log, exc, "could not renew the lease of node %s", self.node)
+            return
         if recovered:
             log.warning("recovered %d message(s) from a node that stopped", len(recovered))

@@ -5,25 +5,51 @@ next one (on SQLite that can mean queueing behind other writers), so a worker ha
 that work here and keeps its port busy. Running the tasks one at a time in order keeps
 the guarantees simple: a send is recorded before a later delivery report for it is
 matched, and each task is one committed transaction of guarded updates.
+
+A database that stops answering (SQLite locked past its busy timeout, PostgreSQL
+restarting) is waited out: the task is rolled back and run again until it commits, so
+the outcomes it carries are written late rather than lost, and no later task overtakes
+it. Only a worker that is stopping gives up; what it could not write stays ``sending``
+for start-up recovery.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.db import describe, is_transient
+
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 Task = Callable[[Session], T]
 
+RETRY_FIRST_SECONDS = 0.1
+RETRY_MAX_SECONDS = 5.0
+
 
 class Ledger:
-    def __init__(self, sessions: sessionmaker[Session], name: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        name: str,
+        *,
+        stopping: threading.Event | None = None,
+        on_unavailable: Callable[[Exception], None] = lambda _exc: None,
+    ) -> None:
         self._sessions = sessions
+        self._name = name
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ledger-{name}")
         self._session: Session | None = None  # touched only on the pool's thread
+        self._stopping = stopping or threading.Event()
+        self._on_unavailable = on_unavailable
 
     def submit(self, task: Task[T]) -> Future[T]:
         """Run ``task`` and commit, after every task submitted before it."""
@@ -39,6 +65,35 @@ class Ledger:
         self._pool.shutdown(wait=True)
 
     def _run(self, task: Task[T]) -> T:
+        delay = RETRY_FIRST_SECONDS
+        failing_since: float | None = None
+        while True:
+            try:
+                result = self._attempt(task)
+            except Exception as exc:
+                if not is_transient(exc) or self._stopping.is_set():
+                    raise
+                if failing_since is None:
+                    failing_since = time.monotonic()
+                    log.warning(
+                        "%s: the database is unavailable, retrying until it answers: %s",
+                        self._name,
+                        describe(exc),
+                    )
+                self._on_unavailable(exc)
+                if self._stopping.wait(delay):
+                    raise
+                delay = min(2 * delay, RETRY_MAX_SECONDS)
+                continue
+            if failing_since is not None:
+                log.warning(
+                    "%s: the database answers again after %.1f s",
+                    self._name,
+                    time.monotonic() - failing_since,
+                )
+            return result
+
+    def _attempt(self, task: Task[T]) -> T:
         # One session for the worker's life: a new one per message cost more CPU than
         # the statements it ran.
         if self._session is None:

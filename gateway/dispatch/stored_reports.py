@@ -20,6 +20,7 @@ from typing import Any
 from drivers.errors import CmsError, CommandError, ModemError
 from drivers.modem import StoredMessage
 from drivers.pdu import StatusReport
+from gateway.db import describe
 from gateway.dispatch.driver import ModemDriver
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,8 @@ class StoredReports:
             recorded = held.recorded
             if not (wait or recorded.done()):
                 pending.append(held)
-            elif recorded.exception() is not None:
-                log.warning(
-                    "%s: report %d not recorded: %s", self._name, held.index, recorded.exception()
-                )
+            elif (exc := recorded.exception()) is not None:
+                log.warning("%s: report %d not recorded: %s", self._name, held.index, describe(exc))
                 self._unrecorded.add(held.place)  # left on the SIM, to be read again
             else:
                 ready.setdefault(held.memory, []).append(held)

@@ -32,6 +32,7 @@ from drivers.modem import SendResult, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
+from gateway.db import describe, is_transient, log_failure
 from gateway.dispatch.bucket import TokenBucket
 from gateway.dispatch.caps import SendCaps
 from gateway.dispatch.driver import ModemDriver, load_driver
@@ -204,11 +205,16 @@ class ModemWorker:
         """
         did_work = False
         sent = 0
-        self._ledger = Ledger(self._sessions, self.name)
+        self._ledger = Ledger(
+            self._sessions, self.name, stopping=self._stopping, on_unavailable=self._unavailable
+        )
         try:
             while not self._stopping.is_set():
-                did_work |= self._handle_events()
-                wait = self._step()
+                try:
+                    did_work |= self._handle_events()
+                    wait = self._step()
+                except Exception as exc:  # the modem must outlive any one failure
+                    wait = self._failed_step(exc)
                 if wait is None:
                     did_work = True
                     sent += 1
@@ -222,12 +228,37 @@ class ModemWorker:
                     break
                 self._wait_for_work(wait)
         finally:
+            self._finish()
+        return did_work
+
+    def _failed_step(self, exc: Exception) -> float:
+        """Log what went wrong and rest before the next step: the database may be back by
+        then, and a fault that repeats must not spin. Whatever the SIM holds is taken at
+        the next sweep (an inbound message is deleted from it only once stored)."""
+        log_failure(log, exc, "%s: could not go on", self.name)
+        self._unavailable(exc)
+        self._next_sweep = 0.0
+        return self._queue.poll_seconds
+
+    def _unavailable(self, exc: Exception) -> None:
+        what = "database unavailable: " if is_transient(exc) else ""
+        self._health.error(
+            f"{self.name}: {what}{describe(exc)}", self._clock(), failed=False, retried=False
+        )
+
+    def _finish(self) -> None:
+        """On the way out: hand back the claim made ahead and write every outcome. With the
+        database down that cannot be done; the rows stay ``sending`` for start-up recovery."""
+        assert self._ledger is not None
+        try:
             self._hand_back("the worker stopped")
             self._ledger.call(self._write_unrecorded)
             self._reports.delete_recorded(wait=True)
+        except Exception as exc:
+            log_failure(log, exc, "%s: stopped without writing every outcome", self.name)
+        finally:
             self._ledger.close()
             self._ledger = None
-        return did_work
 
     def _step(self) -> float | None:
         """Send one message; else return how long to wait before looking again."""
@@ -491,18 +522,21 @@ class ModemWorker:
     def _handle_events(self) -> bool:
         handled = self._reports.delete_recorded()
         arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
-        while True:
-            try:
-                event = self._events.get_nowait()
-            except queue.Empty:
-                break
-            handled = True
-            try:
-                self._handle(event, arrived)
-            except ModemError as exc:
-                log.warning("%s: could not handle %s: %s", self.name, type(event).__name__, exc)
-        if arrived:
-            self._record_reports(arrived)
+        try:
+            while True:
+                try:
+                    event = self._events.get_nowait()
+                except queue.Empty:
+                    break
+                handled = True
+                try:
+                    self._handle(event, arrived)
+                except ModemError as exc:
+                    log.warning("%s: could not handle %s: %s", self.name, type(event).__name__, exc)
+        finally:
+            # Even when an event's handler failed: these reports exist nowhere else.
+            if arrived:
+                self._record_reports(arrived)
         if self._reports.due():
             self._reports.read_noted()
         return handled

@@ -1,0 +1,150 @@
+"""A database that stops answering mid-broadcast is waited out: the workers carry on when
+it is back, every message goes out once, and none is left ``sending``.
+
+The outage is real. On SQLite another connection holds the write lock for longer than
+the busy timeout (as a long import or a ``sqlite3`` shell left in a transaction would);
+on PostgreSQL the database refuses connections and the gateway's are cut, as in a
+restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from drivers.sim import Simulator
+from gateway.db import make_engine, make_session_factory
+from gateway.dispatch import Dispatcher
+from gateway.models import Kind
+from gateway.states import MessageState
+from tests.integration.test_dispatch import WAIT, gateway_config, put, wait_for_states
+from tests.waiting import eventually
+
+S = MessageState
+OUTAGE_SECONDS = 1.5
+Outage = Callable[[], AbstractContextManager[None]]
+
+
+@contextmanager
+def sqlite_locked(path: str) -> Iterator[None]:
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        yield
+        holder.execute("COMMIT")
+    finally:
+        holder.close()
+
+
+@contextmanager
+def postgres_down(url: str) -> Iterator[None]:
+    """``url``'s database refuses connections and every session on it is ended."""
+    target = make_url(url)
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    name = {"name": target.database}
+    try:
+        with admin.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text(f'ALTER DATABASE "{target.database}" ALLOW_CONNECTIONS false'))
+            try:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    name,
+                )
+                yield
+            finally:
+                connection.execute(
+                    text(f'ALTER DATABASE "{target.database}" ALLOW_CONNECTIONS true')
+                )
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def outage(engine: Engine, database_url: str) -> Outage:
+    if engine.dialect.name == "sqlite":
+        path = make_url(database_url).database
+        assert path is not None
+        return lambda: sqlite_locked(path)
+    return lambda: postgres_down(database_url)
+
+
+@pytest.fixture
+def gateway_sessions(engine: Engine, database_url: str) -> Iterator[sessionmaker[Session]]:
+    """The gateway's own engine: on SQLite a writer gives up after 0.2 s, not 10 s, so
+    the outage outlasts the busy timeout many times over in a short test."""
+    own = make_engine(database_url, busy_timeout=0.2)
+    yield make_session_factory(own)
+    own.dispose()
+
+
+def test_the_workers_wait_out_a_database_outage_and_send_everything_once(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    gateway_sessions: sessionmaker[Session],
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sim = simulator(modems=2, latency=0.02)
+    dispatcher = Dispatcher(gateway_config(tmp_path, sim), gateway_sessions)
+    dispatcher.start()
+    try:
+        assert eventually(lambda: all(h.connected for h in dispatcher.health()), WAIT)
+        put(sessions, 40, kind=Kind.MARKETING)
+        sim.wait_sent(5, timeout=WAIT)
+        with caplog.at_level(logging.WARNING, logger="gateway.dispatch"), outage():
+            time.sleep(OUTAGE_SECONDS)
+        put(sessions, 1, body="after the outage")
+        states = wait_for_states(sessions, {S.DELIVERED}, 41)
+        health = dispatcher.health()
+    finally:
+        dispatcher.stop()
+
+    assert states == {S.DELIVERED: 41}
+    texts = Counter(m.text for m in sim.sent)
+    assert texts == Counter([f"message {n}" for n in range(40)] + ["after the outage"])
+    assert "the database is unavailable" in caplog.text
+    assert any(h.last_error is not None and "database unavailable" in h.last_error for h in health)
+
+
+def test_a_gateway_stopped_during_an_outage_stops_and_the_next_start_settles_every_message(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    gateway_sessions: sessionmaker[Session],
+    outage: Outage,
+) -> None:
+    sim = simulator(modems=2, latency=0.02)
+    config = gateway_config(tmp_path, sim)
+    dispatcher = Dispatcher(config, gateway_sessions)
+    dispatcher.start()
+    put(sessions, 40, kind=Kind.MARKETING)
+    sim.wait_sent(5, timeout=WAIT)
+    with outage():
+        started = time.monotonic()
+        dispatcher.stop()
+        stopping = time.monotonic() - started
+    restarted = Dispatcher(config, gateway_sessions)
+    restarted.start()
+    try:
+        states = wait_for_states(sessions, {S.DELIVERED}, 40)
+    finally:
+        restarted.stop()
+
+    assert stopping < 5
+    assert states == {S.DELIVERED: 40}
+    texts = Counter(m.text for m in sim.sent)
+    assert set(texts) == {f"message {n}" for n in range(40)}
