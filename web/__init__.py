@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.wrappers import Response
 
 from gateway import __version__
 from gateway.config import Config
+from gateway.db import log_failure
 from gateway.errors import NotFound
 from gateway.secret_key import load_or_create
 from gateway.services import Services
@@ -27,11 +32,29 @@ from web import (
     security,
     settings,
 )
+from web.api.errors import error_response
+
+log = logging.getLogger(__name__)
+
+# How long a client should wait before asking again while the database does not answer.
+RETRY_AFTER_SECONDS = 5
 
 
 def _not_found(exc: NotFound) -> tuple[str, int]:
     """A gateway lookup that found nothing, on an HTML page (the API answers its own)."""
-    return render_template("error.html", message=str(exc)), 404
+    return render_template("error.html", title="Not found", message=str(exc)), 404
+
+
+def _database_unavailable(exc: Exception) -> Response | tuple[str, int, dict[str, str]]:
+    """SQLite locked past its busy timeout, PostgreSQL restarting: 503 with Retry-After,
+    so a client (a CRM, a browser) tries again instead of taking it for a fault."""
+    log_failure(log, exc, "%s %s", request.method, request.path)
+    message = "The database is not answering. Nothing was changed; try again shortly."
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if api.is_api_path(request.path):
+        return error_response(503, message, headers=headers)
+    page = render_template("error.html", title="Try again shortly", message=message)
+    return page, 503, headers
 
 
 def create_app(
@@ -67,6 +90,8 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     app.register_error_handler(NotFound, _not_found)
+    for unavailable in (OperationalError, PoolTimeout):
+        app.register_error_handler(unavailable, _database_unavailable)
     api.init_app(app)
 
     @app.get("/health")

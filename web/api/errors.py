@@ -29,6 +29,7 @@ CODES: Mapping[int, str] = {
     422: "invalid",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 # Codes more precise than the status's own, for refusals a client handles differently.
 CONSENT_LOCKED = "consent_locked"

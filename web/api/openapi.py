@@ -39,7 +39,8 @@ def error(description: str, **headers: Any) -> dict[str, Any]:
 
 
 def errors(*statuses: int, scoped: bool = True) -> dict[str, Any]:
-    """The error answers an operation can give: ``statuses``, 401, 429 and, if ``scoped``, 403."""
+    """The error answers an operation can give: ``statuses``, 401, 429, 503 and, if
+    ``scoped``, 403."""
     descriptions = {
         400: "Malformed request (body not a JSON object, bad Idempotency-Key).",
         404: "No such resource.",
@@ -58,6 +59,10 @@ def errors(*statuses: int, scoped: bool = True) -> dict[str, Any]:
         **({"403": error("The API key lacks the scope this operation needs.")} if scoped else {}),
         "429": error(
             "Rate limit of this API key reached; retry after the given seconds.",
+            **{"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        ),
+        "503": error(
+            "The database is not answering; nothing was changed. Retry after the given seconds.",
             **{"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         ),
     }

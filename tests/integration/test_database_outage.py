@@ -1,5 +1,6 @@
-"""A database that stops answering mid-broadcast is waited out: the workers carry on when
-it is back, every message goes out once, and none is left ``sending``.
+"""A database that stops answering is waited out. Mid-broadcast, the workers carry on
+when it is back, every message goes out once and none is left ``sending``; the API
+answers 503 with Retry-After meanwhile, so a client sends again rather than giving up.
 
 The outage is real. On SQLite another connection holds the write lock for longer than
 the busy timeout (as a long import or a ``sqlite3`` shell left in a transaction would);
@@ -18,16 +19,19 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.sim import Simulator
+from gateway.apikeys import create_key
+from gateway.config import Config
 from gateway.db import make_engine, make_session_factory
 from gateway.dispatch import Dispatcher
-from gateway.models import Kind
+from gateway.models import Kind, Message, utcnow
 from gateway.states import MessageState
 from tests.integration.test_dispatch import WAIT, gateway_config, put, wait_for_states
 from tests.waiting import eventually
+from web import create_app
 
 S = MessageState
 OUTAGE_SECONDS = 1.5
@@ -148,3 +152,27 @@ def test_a_gateway_stopped_during_an_outage_stops_and_the_next_start_settles_eve
     assert states == {S.DELIVERED: 40}
     texts = Counter(m.text for m in sim.sent)
     assert set(texts) == {f"message {n}" for n in range(40)}
+
+
+def test_the_api_answers_503_while_the_database_is_down_and_takes_the_message_after(
+    config: Config,
+    sessions: sessionmaker[Session],
+    gateway_sessions: sessionmaker[Session],
+    outage: Outage,
+) -> None:
+    with sessions.begin() as session:
+        _, key = create_key(session, "crm", ["send"], now=utcnow())
+    client = create_app(config, gateway_sessions).test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    message = {"to": "+14155550123", "body": "Your appointment is tomorrow at 10"}
+
+    with outage():
+        refused = client.post("/api/v1/messages", json=message, headers=headers)
+    accepted = client.post("/api/v1/messages", json=message, headers=headers)
+
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "5"
+    assert refused.get_json()["error"]["code"] == "unavailable"
+    assert accepted.status_code == 202
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 1
