@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.campaigns.run import materialise_due
 from gateway.config import Config
-from gateway.db import make_engine
+from gateway.db import log_failure, make_engine
 from gateway.models import utcnow
 from gateway.models.campaign import scheduler_jobs
 
@@ -97,6 +97,6 @@ class CampaignScheduler:
                 return materialise_due(
                     session, self._clock(), batch=self._settings.batch_size, grace=self._grace
                 )
-        except Exception:
-            log.exception("materialising campaign runs failed; the next tick retries")
+        except Exception as exc:
+            log_failure(log, exc, "materialising campaign runs failed; the next tick retries")
             return 0

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drivers.errors import CmsError
 from drivers.modem import StoredMessage, events
 from drivers.pdu import Deliver
+from gateway.db import log_failure
 from gateway.inbound.pipeline import InboundSms, Pipeline
 from gateway.models import Message, UndecodablePdu, utcnow
 
@@ -118,9 +119,9 @@ class SimInbox:
                 attached = session.get(Message, message.id)
                 if attached is not None:
                     self._pipeline.process(session, attached, self._clock())
-        except Exception:
-            log.exception(
-                "processing inbound message %d failed; the next sweep retries", message.id
+        except Exception as exc:
+            log_failure(
+                log, exc, "processing inbound message %d failed; the next sweep retries", message.id
             )
 
     def _receive(self, modem: str, deliver: Deliver) -> None:

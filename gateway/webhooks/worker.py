@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import WebhooksSection
+from gateway.db import log_failure
 from gateway.models import utcnow
 from gateway.webhooks.delivery import deliver_due, next_due
 from gateway.webhooks.events import on_events
@@ -62,10 +63,10 @@ class WebhookWorker:
         while not self._stopping.is_set():
             try:
                 self.run()
-            except Exception:
+            except Exception as exc:
                 # The database may be briefly unreachable; events stay in the outbox.
-                log.exception(
-                    "webhook delivery failed; retrying in %ss", self.settings.poll_seconds
+                log_failure(
+                    log, exc, "webhook delivery failed; retrying in %ss", self.settings.poll_seconds
                 )
                 self._stopping.wait(self.settings.poll_seconds)
 
