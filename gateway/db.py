@@ -24,12 +24,15 @@ def normalise_url(url: str) -> str:
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web UI read while a worker writes; foreign keys are off by default.
+    # synchronous=FULL puts every commit on disk before it returns: with NORMAL a power
+    # cut (a Pi's usual crash) may undo the last commits, and with them a message the
+    # API had accepted, or the record that one was sent (so it would go out again).
     # (The busy timeout, which makes writers queue instead of failing with "database
     # is locked", is set when connecting.)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

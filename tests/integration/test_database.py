@@ -26,12 +26,15 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     assert migrate.current_revision(engine) == migrate.head_revision()
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys_a_busy_timeout_and_durable_commits(
+    tmp_path: Path,
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     engine.dispose()
 
 
