@@ -40,8 +40,9 @@ Outcome = Sent | Failed
 
 @dataclass(frozen=True)
 class Recorder:
-    """Writes outcomes for one modem (on the ledger thread)."""
+    """Writes outcomes for one modem of ``node`` (on the ledger thread)."""
 
+    node: str
     modem: str
     backoff: Backoff
     health: HealthRecorder
@@ -55,6 +56,7 @@ class Recorder:
             return record_sent(
                 session,
                 claim.id,
+                node=self.node,
                 modem=self.modem,
                 recipient=claim.peer,
                 references=outcome.result.references,
@@ -69,11 +71,12 @@ class Recorder:
         code = exc.code if isinstance(exc, CommandError) else None
         if exc.retry_class is RetryClass.PERMANENT:
             self.health.error(text, now, failed=True, retried=False)
-            return mark_failed(session, claim.id, error=text, code=code, now=now)
+            return mark_failed(session, claim.id, node=self.node, error=text, code=code, now=now)
         if exc.retry_class is RetryClass.UNKNOWN:
             state = mark_unknown(
                 session,
                 claim.id,
+                node=self.node,
                 attempts=claim.attempts,
                 error=text,
                 resend=self.resend_unknown,
@@ -85,10 +88,11 @@ class Recorder:
         if exc.retry_class is RetryClass.MODEM:
             # The modem could not take it: another one may, at once.
             self.health.error(text, now, failed=False, retried=True)
-            return release(session, claim.id, error=text)
+            return release(session, claim.id, node=self.node, error=text)
         state = mark_retry(
             session,
             claim.id,
+            node=self.node,
             attempts=claim.attempts,
             error=text,
             code=code,

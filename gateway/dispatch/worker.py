@@ -124,6 +124,7 @@ class ModemWorker:
         )
         self._health = HealthRecorder(section.name, section.daily_cap)
         self._recorder = Recorder(
+            node,
             section.name,
             Backoff.from_config(config.queue),
             self._health,
@@ -426,7 +427,7 @@ class ModemWorker:
             until = quiet_until(session, claim.peer, now, policy=self._rules(session))
             if until is None:
                 return claim
-            defer(session, claim.id, until=until, reason=DEFERRED)
+            defer(session, claim.id, node=self._node, until=until, reason=DEFERRED)
 
     def _write_soon(self) -> None:
         """Write the outcomes noted so far without waiting (the modem is not busy)."""
@@ -442,7 +443,9 @@ class ModemWorker:
         claim = ahead.result() if ahead is not None else None
         if claim is not None and self._ledger is not None:
             text = f"{self.name}: handed back: {reason}"
-            self._ledger.call(lambda session: release(session, claim.id, error=text))
+            self._ledger.call(
+                lambda session: release(session, claim.id, node=self._node, error=text)
+            )
 
     def _after_error(self, claim: Claim, exc: ModemError) -> None:
         log.info("%s: message %d: %s", self.name, claim.id, exc)

@@ -3,6 +3,9 @@
 ``UPDATE messages SET state = :new ... WHERE id = :id AND state = :old`` succeeds for
 exactly one writer, so two workers (or two nodes) can never both act on a row; a
 ``False`` return means someone else moved it first and the caller must let it go.
+A row leaves ``sending`` only by the hand of the node that owns it (``AND owner =
+:node``): a node cut off from the database past its lease, whose rows another node
+has since recovered and perhaps claimed, finds its late outcomes refused.
 """
 
 from __future__ import annotations
@@ -25,15 +28,24 @@ S = MessageState
 
 
 def guarded_update(
-    session: Session, message_id: int, old: MessageState, new: MessageState, **values: Any
+    session: Session,
+    message_id: int,
+    old: MessageState,
+    new: MessageState,
+    *,
+    held_by: str | None = None,
+    **values: Any,
 ) -> bool:
-    """Move one message from ``old`` to ``new`` (not committed: the callers add to it)."""
+    """Move one message from ``old`` to ``new`` (not committed: the callers add to it);
+    with ``held_by``, only while that node owns it."""
     statement = (
         update(Message)
         .where(Message.id == message_id, Message.state == old)
         .values(state=new, **values)
         .execution_options(synchronize_session=False)
     )
+    if held_by is not None:
+        statement = statement.where(Message.owner == held_by)
     return run_guarded(session, statement, {}, message_id, old, new)
 
 
@@ -56,10 +68,16 @@ def run_guarded(
 
 
 def move(
-    session: Session, message_id: int, old: MessageState, new: MessageState, **values: Any
+    session: Session,
+    message_id: int,
+    old: MessageState,
+    new: MessageState,
+    *,
+    held_by: str | None = None,
+    **values: Any,
 ) -> bool:
     """:func:`guarded_update` and commit; ``True`` when this caller made the change."""
-    moved = guarded_update(session, message_id, old, new, **values)
+    moved = guarded_update(session, message_id, old, new, held_by=held_by, **values)
     session.commit()
     return moved
 
@@ -69,7 +87,11 @@ PARTS = cast(Table, MessagePart.__table__)
 # more CPU than the database spent running them.
 _SENT = (
     update(MESSAGES)
-    .where(MESSAGES.c.id == bindparam("message_id"), MESSAGES.c.state == S.SENDING)
+    .where(
+        MESSAGES.c.id == bindparam("message_id"),
+        MESSAGES.c.state == S.SENDING,
+        MESSAGES.c.owner == bindparam("node"),
+    )
     .values(state=S.SENT, sent_at=bindparam("now"), owner=None, sent_modem=bindparam("sender"))
 )
 _FORGET_PARTS = delete(PARTS).where(PARTS.c.message_id == bindparam("message_id"))
@@ -80,6 +102,7 @@ def record_sent(
     session: Session,
     message_id: int,
     *,
+    node: str,
     modem: str,
     recipient: str,
     references: Sequence[int],
@@ -90,7 +113,7 @@ def record_sent(
 
     ``first_attempt`` says no earlier attempt can have left parts behind.
     """
-    params = {"message_id": message_id, "now": now, "sender": modem}
+    params = {"message_id": message_id, "now": now, "sender": modem, "node": node}
     if not run_guarded(session, _SENT, params, message_id, S.SENDING, S.SENT):
         return False
     if not first_attempt:
@@ -121,6 +144,7 @@ def mark_sent(
     session: Session,
     message_id: int,
     *,
+    node: str,
     modem: str,
     recipient: str,
     references: Sequence[int],
@@ -128,14 +152,20 @@ def mark_sent(
 ) -> bool:
     """The network took every part; remember each part's reference for its report."""
     moved = record_sent(
-        session, message_id, modem=modem, recipient=recipient, references=references, now=now
+        session,
+        message_id,
+        node=node,
+        modem=modem,
+        recipient=recipient,
+        references=references,
+        now=now,
     )
     session.commit()
     return moved
 
 
 def mark_failed(
-    session: Session, message_id: int, *, error: str, code: int | None, now: datetime
+    session: Session, message_id: int, *, node: str, error: str, code: int | None, now: datetime
 ) -> bool:
     """A permanent error: this message will never go out as it is."""
     return move(
@@ -143,6 +173,7 @@ def mark_failed(
         message_id,
         S.SENDING,
         S.FAILED,
+        held_by=node,
         last_error=error,
         error_code=code,
         final_at=now,
@@ -154,6 +185,7 @@ def mark_retry(
     session: Session,
     message_id: int,
     *,
+    node: str,
     attempts: int,
     error: str,
     code: int | None,
@@ -168,6 +200,7 @@ def mark_retry(
         failed = mark_failed(
             session,
             message_id,
+            node=node,
             error=f"gave up after {attempts} attempts: {error}",
             code=code,
             now=now,
@@ -178,6 +211,7 @@ def mark_retry(
         message_id,
         S.SENDING,
         S.RETRY_WAIT,
+        held_by=node,
         last_error=error,
         error_code=code,
         next_attempt_at=now + backoff.delay(attempts),
@@ -190,6 +224,7 @@ def mark_unknown(
     session: Session,
     message_id: int,
     *,
+    node: str,
     attempts: int,
     error: str,
     resend: bool,
@@ -207,6 +242,7 @@ def mark_unknown(
         message_id,
         S.SENDING,
         S.UNKNOWN,
+        held_by=node,
         last_error=f"outcome unknown: {error}",
         final_at=now,
         owner=None,
@@ -222,7 +258,7 @@ def mark_unknown(
     return S.UNKNOWN
 
 
-def defer(session: Session, message_id: int, *, until: datetime, reason: str) -> bool:
+def defer(session: Session, message_id: int, *, node: str, until: datetime, reason: str) -> bool:
     """Put a claimed message back as ``scheduled`` for ``until`` (not committed): it was
     not tried, so the attempt is not counted."""
     return guarded_update(
@@ -230,6 +266,7 @@ def defer(session: Session, message_id: int, *, until: datetime, reason: str) ->
         message_id,
         S.SENDING,
         S.SCHEDULED,
+        held_by=node,
         scheduled_at=until,
         attempts=Message.attempts - 1,
         owner=None,
@@ -237,13 +274,14 @@ def defer(session: Session, message_id: int, *, until: datetime, reason: str) ->
     )
 
 
-def release(session: Session, message_id: int, *, error: str) -> bool:
+def release(session: Session, message_id: int, *, node: str, error: str) -> bool:
     """Hand a claimed message back untouched: its modem could not even try to send it."""
     return move(
         session,
         message_id,
         S.SENDING,
         S.QUEUED,
+        held_by=node,
         attempts=Message.attempts - 1,
         owner=None,
         last_error=error,

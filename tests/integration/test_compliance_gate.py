@@ -255,5 +255,11 @@ def test_no_sequence_delivers_a_non_exempt_message_to_an_opted_out_number(
                 if contact is not None and contact.opted_out:
                     assert claim.body in exempt
                 mark_sent(
-                    session, claim.id, modem="sim0", recipient=LONDON, references=[1], now=now
+                    session,
+                    claim.id,
+                    node="n",
+                    modem="sim0",
+                    recipient=LONDON,
+                    references=[1],
+                    now=now,
                 )

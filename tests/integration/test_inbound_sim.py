@@ -99,6 +99,7 @@ def test_stop_through_the_modem_then_api_and_campaign_sends_never_leave_it(
             mark_sent(
                 session,
                 claim.id,
+                node="n",
                 modem="sim0",
                 recipient=claim.peer,
                 references=result.references,

@@ -42,8 +42,13 @@ def put(session: Session, to: str = ALICE, body: str = "hi", **kwargs: object) -
     return enqueue(session, to, body, region="US", **kwargs)  # type: ignore[arg-type]
 
 
-def claim(session: Session, modem: str = "sim1", now: datetime = T0) -> int | None:
-    taken = claim_next(session, modem, now, node="node-a", takeover_after=TAKEOVER)
+NODE = "node-a"
+
+
+def claim(
+    session: Session, modem: str = "sim1", now: datetime = T0, node: str = NODE
+) -> int | None:
+    taken = claim_next(session, modem, now, node=node, takeover_after=TAKEOVER)
     return taken.id if taken else None
 
 
@@ -134,7 +139,9 @@ def test_concurrent_workers_never_claim_the_same_message(
 def sent_via(session: Session, modem: str, to: str = ALICE) -> int:
     message_id = put(session, to).id
     assert claim(session, modem) == message_id
-    assert mark_sent(session, message_id, modem=modem, recipient=to, references=[1], now=T0)
+    assert mark_sent(
+        session, message_id, node=NODE, modem=modem, recipient=to, references=[1], now=T0
+    )
     return message_id
 
 
@@ -157,7 +164,7 @@ def test_another_sim_takes_over_when_the_sticky_one_is_down_too_long(
     db_session.commit()
     assert claim(db_session, "sim1", now=T0 + TAKEOVER - timedelta(seconds=1)) is None
     assert claim(db_session, "sim1", now=T0 + TAKEOVER + timedelta(seconds=1)) == reply
-    mark_sent(db_session, reply, modem="sim1", recipient=ALICE, references=[7], now=T0)
+    mark_sent(db_session, reply, node=NODE, modem="sim1", recipient=ALICE, references=[7], now=T0)
     db_session.expire_all()
     assert db_session.get_one(Message, reply).taken_over
 
@@ -180,6 +187,7 @@ def test_a_transient_error_waits_with_growing_backoff_then_fails(db_session: Ses
         outcome = mark_retry(
             db_session,
             message_id,
+            node=NODE,
             attempts=attempt,
             error="+CMS ERROR: 500",
             code=500,
@@ -197,7 +205,14 @@ def test_a_transient_error_waits_with_growing_backoff_then_fails(db_session: Ses
     assert waits == [timedelta(seconds=30), timedelta(seconds=45)]
     assert claim(db_session, now=now) == message_id
     outcome = mark_retry(
-        db_session, message_id, attempts=3, error="timeout", code=None, backoff=backoff, now=now
+        db_session,
+        message_id,
+        node=NODE,
+        attempts=3,
+        error="timeout",
+        code=None,
+        backoff=backoff,
+        now=now,
     )
     assert outcome == S.FAILED
     db_session.expire_all()
@@ -209,7 +224,7 @@ def test_a_transient_error_waits_with_growing_backoff_then_fails(db_session: Ses
 def test_a_permanent_error_fails_at_once_with_the_modem_error(db_session: Session) -> None:
     message_id = put(db_session).id
     claim(db_session)
-    assert mark_failed(db_session, message_id, error="+CMS ERROR: 21", code=21, now=T0)
+    assert mark_failed(db_session, message_id, node=NODE, error="+CMS ERROR: 21", code=21, now=T0)
     db_session.expire_all()
     row = db_session.get_one(Message, message_id)
     assert (row.state, row.error_code, row.final_at) == (S.FAILED, 21, T0)
@@ -218,18 +233,20 @@ def test_a_permanent_error_fails_at_once_with_the_modem_error(db_session: Sessio
 def test_a_message_moves_only_from_the_state_it_is_in(db_session: Session) -> None:
     message_id = put(db_session).id
     claim(db_session)
-    assert mark_sent(db_session, message_id, modem="sim1", recipient=ALICE, references=[1], now=T0)
-    assert not mark_sent(
-        db_session, message_id, modem="sim2", recipient=ALICE, references=[2], now=T0
+    assert mark_sent(
+        db_session, message_id, node=NODE, modem="sim1", recipient=ALICE, references=[1], now=T0
     )
-    assert not mark_failed(db_session, message_id, error="late", code=None, now=T0)
+    assert not mark_sent(
+        db_session, message_id, node=NODE, modem="sim2", recipient=ALICE, references=[2], now=T0
+    )
+    assert not mark_failed(db_session, message_id, node=NODE, error="late", code=None, now=T0)
     assert state(db_session, message_id) == S.SENT
 
 
 def test_release_hands_a_message_back_without_using_an_attempt(db_session: Session) -> None:
     message_id = put(db_session).id
     claim(db_session)
-    assert release(db_session, message_id, error="modem lost")
+    assert release(db_session, message_id, node=NODE, error="modem lost")
     db_session.expire_all()
     row = db_session.get_one(Message, message_id)
     assert (row.state, row.attempts, row.owner) == (S.QUEUED, 0, None)
@@ -250,7 +267,9 @@ def test_cancel_works_until_a_modem_has_the_message(db_session: Session) -> None
 def send_multipart(session: Session, references: list[int], *, at: datetime = T0) -> int:
     message_id = put(session, body="x" * 300, now=at).id
     assert claim(session, now=at) == message_id
-    mark_sent(session, message_id, modem="sim1", recipient=ALICE, references=references, now=at)
+    mark_sent(
+        session, message_id, node=NODE, modem="sim1", recipient=ALICE, references=references, now=at
+    )
     return message_id
 
 
@@ -354,3 +373,32 @@ def test_a_clean_stop_drops_the_lease(db_session: Session) -> None:
     renew_lease(db_session, "node-a", T0, timedelta(minutes=1))
     drop_lease(db_session, "node-a")
     assert db_session.scalars(select(Node)).all() == []
+
+
+def test_a_node_cut_off_past_its_lease_cannot_overwrite_the_node_that_took_its_message(
+    db_session: Session,
+) -> None:
+    message_id = put(db_session).id
+    claim(db_session)
+    renew_lease(db_session, NODE, T0, timedelta(minutes=1))
+    later = T0 + timedelta(minutes=2)
+    assert recover_stale(db_session, later, resend_unknown=True) == [message_id]
+    assert claim(db_session, "sim7", now=later, node="node-b") == message_id
+    # node-a reaches the database again, with the outcomes it could not write.
+    assert not mark_sent(
+        db_session, message_id, node=NODE, modem="sim1", recipient=ALICE, references=[1], now=later
+    )
+    assert not release(db_session, message_id, node=NODE, error="late")
+    db_session.expire_all()
+    row = db_session.get_one(Message, message_id)
+    assert (row.state, row.owner) == (S.SENDING, "node-b")
+    assert mark_sent(
+        db_session,
+        message_id,
+        node="node-b",
+        modem="sim7",
+        recipient=ALICE,
+        references=[2],
+        now=later,
+    )
+    assert state(db_session, message_id) == S.SENT
