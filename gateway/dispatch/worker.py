@@ -234,11 +234,10 @@ class ModemWorker:
 
     def _failed_step(self, exc: Exception) -> float:
         """Log what went wrong and rest before the next step: the database may be back by
-        then, and a fault that repeats must not spin. Whatever the SIM holds is taken at
-        the next sweep (an inbound message is deleted from it only once stored)."""
+        then, and a fault that repeats must not spin. An inbound message that could not
+        be stored stays on the SIM (it is deleted only once stored) for the next sweep."""
         log_failure(log, exc, "%s: could not go on", self.name)
         self._unavailable(exc)
-        self._next_sweep = 0.0
         return self._queue.poll_seconds
 
     def _unavailable(self, exc: Exception) -> None:

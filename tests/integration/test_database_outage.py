@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ from gateway.apikeys import create_key
 from gateway.config import Config
 from gateway.db import make_engine, make_session_factory
 from gateway.dispatch import Dispatcher
-from gateway.models import Kind, Message, utcnow
+from gateway.models import Direction, Kind, Message, utcnow
+from gateway.runtime import Gateway
 from gateway.states import MessageState
 from tests.integration.test_dispatch import WAIT, gateway_config, put, wait_for_states
 from tests.waiting import eventually
@@ -86,12 +88,17 @@ def outage(engine: Engine, database_url: str) -> Outage:
 
 
 @pytest.fixture
-def gateway_sessions(engine: Engine, database_url: str) -> Iterator[sessionmaker[Session]]:
+def gateway_engine(engine: Engine, database_url: str) -> Iterator[Engine]:
     """The gateway's own engine: on SQLite a writer gives up after 0.2 s, not 10 s, so
     the outage outlasts the busy timeout many times over in a short test."""
     own = make_engine(database_url, busy_timeout=0.2)
-    yield make_session_factory(own)
+    yield own
     own.dispose()
+
+
+@pytest.fixture
+def gateway_sessions(gateway_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(gateway_engine)
 
 
 def test_the_workers_wait_out_a_database_outage_and_send_everything_once(
@@ -152,6 +159,38 @@ def test_a_gateway_stopped_during_an_outage_stops_and_the_next_start_settles_eve
     assert states == {S.DELIVERED: 40}
     texts = Counter(m.text for m in sim.sent)
     assert set(texts) == {f"message {n}" for n in range(40)}
+
+
+def test_an_sms_that_arrives_during_an_outage_is_stored_once_the_database_answers(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    gateway_engine: Engine,
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sim = simulator(modems=1)
+    config = gateway_config(tmp_path, sim)
+    config = replace(config, inbound=replace(config.inbound, sweep_seconds=0.5))
+    gateway = Gateway.build(config, gateway_engine)
+    gateway.start()
+    try:
+        assert eventually(lambda: all(h.connected for h in gateway.dispatcher.health()), WAIT)
+        with caplog.at_level(logging.WARNING, logger="gateway.dispatch"), outage():
+            sim.modems[0].inject_text("+14155550123", "C")  # notified, not storable yet
+            time.sleep(OUTAGE_SECONDS)
+        assert eventually(lambda: len(inbound_texts(sessions)) > 0, WAIT)
+        time.sleep(1.0)  # a later sweep must not store it again
+    finally:
+        gateway.stop()
+
+    assert inbound_texts(sessions) == ["C"]
+    assert "sim0: could not go on: the database is unavailable" in caplog.text
+
+
+def inbound_texts(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        return list(session.scalars(select(Message.body).where(Message.direction == Direction.IN)))
 
 
 def test_the_api_answers_503_while_the_database_is_down_and_takes_the_message_after(
