@@ -10,6 +10,8 @@ the same transaction as the claim after next (with nothing to claim, on its own 
 OUTCOME_LINGER_SECONDS).
 Every wait is on an Event with a timeout, woken by new work or by
 the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
+Nothing ends the loop but a stop: a step that fails (the database down, a fault) is
+logged, shown in the modem's health, and followed by a rest.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ class ModemWorker:
         did_work = False
         sent = 0
         self._ledger = Ledger(
-            self._sessions, self.name, stopping=self._stopping, on_unavailable=self._unavailable
+            self._sessions, self.name, stopping=self._stopping, on_unavailable=self._show_failure
         )
         try:
             while not self._stopping.is_set():
@@ -237,10 +239,10 @@ class ModemWorker:
         then, and a fault that repeats must not spin. An inbound message that could not
         be stored stays on the SIM (it is deleted only once stored) for the next sweep."""
         log_failure(log, exc, "%s: could not go on", self.name)
-        self._unavailable(exc)
+        self._show_failure(exc)
         return self._queue.poll_seconds
 
-    def _unavailable(self, exc: Exception) -> None:
+    def _show_failure(self, exc: Exception) -> None:
         what = "database unavailable: " if is_transient(exc) else ""
         self._health.error(
             f"{self.name}: {what}{describe(exc)}", self._clock(), failed=False, retried=False
