@@ -33,6 +33,8 @@ Task = Callable[[Session], T]
 
 RETRY_FIRST_SECONDS = 0.1
 RETRY_MAX_SECONDS = 5.0
+# While the database stays away, say so again this often (the modem is idle meanwhile).
+REMIND_SECONDS = 60.0
 
 
 class Ledger:
@@ -67,17 +69,27 @@ class Ledger:
     def _run(self, task: Task[T]) -> T:
         delay = RETRY_FIRST_SECONDS
         failing_since: float | None = None
+        reminded_at = 0.0
         while True:
             try:
                 result = self._attempt(task)
             except Exception as exc:
                 if not is_transient(exc) or self._stopping.is_set():
                     raise
+                now = time.monotonic()
                 if failing_since is None:
-                    failing_since = time.monotonic()
+                    failing_since = reminded_at = now
                     log.warning(
                         "%s: the database is unavailable, retrying until it answers: %s",
                         self._name,
+                        describe(exc),
+                    )
+                elif now - reminded_at >= REMIND_SECONDS:
+                    reminded_at = now
+                    log.warning(
+                        "%s: the database is still unavailable after %.0f s: %s",
+                        self._name,
+                        now - failing_since,
                         describe(exc),
                     )
                 self._on_unavailable(exc)
