@@ -48,11 +48,15 @@ def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engin
     return create_engine(url, pool_pre_ping=True)
 
 
+# SQLite locked past its busy timeout, PostgreSQL restarting, unreachable or asking for
+# a retry (deadlock, serialisation), or every pooled connection busy.
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether waiting may cure ``exc``: SQLite locked past its busy timeout, PostgreSQL
-    restarting, unreachable or asking for a retry (deadlock, serialisation), or every
-    pooled connection busy. Anything else is a fault that waiting does not mend."""
-    if isinstance(exc, OperationalError | PoolTimeout):
+    """Whether waiting may cure ``exc``: one of :data:`UNAVAILABLE`, or a connection that
+    broke. Anything else is a fault that waiting does not mend."""
+    if isinstance(exc, UNAVAILABLE):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 

@@ -7,14 +7,12 @@ from datetime import timedelta
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from gateway import __version__
 from gateway.config import Config
-from gateway.db import log_failure
+from gateway.db import UNAVAILABLE, log_failure
 from gateway.errors import NotFound
 from gateway.secret_key import load_or_create
 from gateway.services import Services
@@ -90,7 +88,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     app.register_error_handler(NotFound, _not_found)
-    for unavailable in (OperationalError, PoolTimeout):
+    for unavailable in UNAVAILABLE:
         app.register_error_handler(unavailable, _database_unavailable)
     api.init_app(app)
 
