@@ -11,6 +11,12 @@ restarting) is waited out: the task is rolled back and run again until it commit
 the outcomes it carries are written late rather than lost, and no later task overtakes
 it. Only a worker that is stopping gives up; what it could not write stays ``sending``
 for start-up recovery.
+
+A commit whose answer was lost (PostgreSQL cut off mid-commit) may have landed, so a
+task must be safe to run again after its own commit: the queue's guarded updates are,
+and the worker recognises a claim it made on an earlier run. What must happen once, and
+only for a transaction that is on record (counting a failure in the modem's health), is
+handed to :func:`after_commit`.
 """
 
 from __future__ import annotations
@@ -31,10 +37,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Task = Callable[[Session], T]
 
+_AFTER_COMMIT = "cellgate.ledger.after_commit"
+
 RETRY_FIRST_SECONDS = 0.1
 RETRY_MAX_SECONDS = 5.0
 # While the database stays away, say so again this often (the modem is idle meanwhile).
 REMIND_SECONDS = 60.0
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the ledger task running in ``session`` has committed; never,
+    if it is rolled back (it is then run again, and calls this again)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 class Ledger:
@@ -110,12 +124,16 @@ class Ledger:
         # the statements it ran.
         if self._session is None:
             self._session = self._sessions()
+        session = self._session
         try:
-            result = task(self._session)
-            self._session.commit()
+            result = task(session)
+            session.commit()
         except BaseException:
-            self._session.rollback()
+            session.info.pop(_AFTER_COMMIT, None)
+            session.rollback()
             raise
+        for callback in session.info.pop(_AFTER_COMMIT, []):
+            callback()
         return result
 
     def _close_session(self) -> None:

@@ -4,6 +4,8 @@ The worker notes an outcome the moment its modem answers and goes on to the next
 message; the outcome is written later on the worker's ledger thread, usually in the
 same transaction as the next claim. Until then the row stays ``sending`` and owned by
 this node, so a crash in between leaves it to recovery as ``unknown``: nothing is lost.
+A failure counts in the modem's health once its record is committed, so a task the
+ledger runs again does not count it twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from drivers.errors import CommandError, ModemError, RetryClass
 from drivers.modem import SendResult
 from gateway.dispatch.health import HealthRecorder
+from gateway.dispatch.ledger import after_commit
 from gateway.queue import Backoff, Claim, mark_failed, mark_retry, release
 from gateway.queue.transitions import mark_unknown, record_sent
 from gateway.states import MessageState
@@ -70,7 +73,7 @@ class Recorder:
         text = f"{self.modem}: {exc}"
         code = exc.code if isinstance(exc, CommandError) else None
         if exc.retry_class is RetryClass.PERMANENT:
-            self.health.error(text, now, failed=True, retried=False)
+            self._count(session, text, now, failed=True, retried=False)
             return mark_failed(session, claim.id, node=self.node, error=text, code=code, now=now)
         if exc.retry_class is RetryClass.UNKNOWN:
             state = mark_unknown(
@@ -83,11 +86,11 @@ class Recorder:
                 backoff=self.backoff,
                 now=now,
             )
-            self.health.error(text, now, failed=False, retried=state is MessageState.QUEUED)
+            self._count(session, text, now, failed=False, retried=state is MessageState.QUEUED)
             return state is not None
         if exc.retry_class is RetryClass.MODEM:
             # The modem could not take it: another one may, at once.
-            self.health.error(text, now, failed=False, retried=True)
+            self._count(session, text, now, failed=False, retried=True)
             return release(session, claim.id, node=self.node, error=text)
         state = mark_retry(
             session,
@@ -99,10 +102,16 @@ class Recorder:
             backoff=self.backoff,
             now=now,
         )
-        self.health.error(
+        self._count(
+            session,
             text,
             now,
             failed=state is MessageState.FAILED,
             retried=state is MessageState.RETRY_WAIT,
         )
         return state is not None
+
+    def _count(
+        self, session: Session, text: str, now: datetime, *, failed: bool, retried: bool
+    ) -> None:
+        after_commit(session, lambda: self.health.error(text, now, failed=failed, retried=retried))

@@ -45,7 +45,7 @@ from gateway.dispatch.stored_reports import StoredReports
 from gateway.errors import ValidationError
 from gateway.models import Kind, ModemRecord, UndecodablePdu, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
-from gateway.queue.claim import take_next
+from gateway.queue.claim import still_claimed, take_next
 from gateway.queue.transitions import defer
 
 log = logging.getLogger(__name__)
@@ -398,22 +398,45 @@ class ModemWorker:
         self._wake.clear()
 
     def _book(self, *, claim_next: bool) -> Callable[[Session], Claim | None]:
-        """A ledger task: write the outcomes noted so far, then claim if asked."""
+        """A ledger task: write the outcomes noted so far, then claim if asked.
+
+        The ledger runs a task again when its transaction failed, and a commit whose
+        answer was lost may have landed: then the outcomes are on record already, and
+        the claim made is kept rather than stranded in ``sending`` while another is made.
+        """
         outcomes, self._unrecorded = self._unrecorded, []
+        runs = 0
+        made: Claim | None = None  # by the last run, whose commit may have landed
 
         def task(session: Session) -> Claim | None:
+            nonlocal runs, made
+            runs += 1
             for outcome in outcomes:
                 if not self._recorder.record(session, outcome):
-                    log.warning(
-                        "%s: message %d was taken over while it was being sent",
-                        self.name,
-                        outcome.claim.id,
-                    )
+                    self._log_refused(outcome, again=runs > 1)
             if not claim_next:
                 return None
-            return self._claim(session)
+            if made is not None and still_claimed(session, made, node=self._node):
+                return made
+            made = self._claim(session)
+            return made
 
         return task
+
+    def _log_refused(self, outcome: Outcome, *, again: bool) -> None:
+        if again:
+            log.info(
+                "%s: message %d: outcome on record already (the commit that wrote it lost"
+                " its answer), or taken over meanwhile",
+                self.name,
+                outcome.claim.id,
+            )
+        else:
+            log.warning(
+                "%s: message %d was taken over while it was being sent",
+                self.name,
+                outcome.claim.id,
+            )
 
     def _claim(self, session: Session) -> Claim | None:
         """The next message that may go now; marketing that reached the front of the queue

@@ -52,7 +52,13 @@ CLAIM = (
         claimed_at=bindparam("now"),
         attempts=_m.attempts + 1,
     )
-    .returning(_m.id, _m.peer, _m.body, _m.segments, _m.attempts, _m.modem, _m.kind)
+    .returning(_m.id, _m.peer, _m.body, _m.segments, _m.attempts, _m.modem, _m.kind, _m.claimed_at)
+)
+_STILL_CLAIMED = select(_m.id).where(
+    _m.id == bindparam("message_id"),
+    _m.state == S.SENDING,
+    _m.owner == bindparam("node"),
+    _m.claimed_at == bindparam("claimed_at"),
 )
 
 
@@ -67,6 +73,7 @@ class Claim:
     attempts: int  # including the one about to be made
     modem: str | None  # the modem asked for, when one was
     kind: str  # gateway.models.Kind
+    claimed_at: datetime
 
 
 def take_next(
@@ -82,6 +89,16 @@ def take_next(
     claim = Claim(*row)
     note(session, claim.id, S.SENDING)
     return claim
+
+
+def still_claimed(session: Session, claim: Claim, *, node: str) -> bool:
+    """Whether ``claim`` is on record as this node's: it is, when the transaction that
+    made it committed though its caller was told otherwise (a commit whose answer was
+    lost), and nothing has moved the message since."""
+    found = session.execute(
+        _STILL_CLAIMED, {"message_id": claim.id, "node": node, "claimed_at": claim.claimed_at}
+    ).first()
+    return found is not None
 
 
 def claim_next(

@@ -5,17 +5,19 @@ answers 503 with Retry-After meanwhile, so a client sends again rather than givi
 The outage is real. On SQLite another connection holds the write lock for longer than
 the busy timeout (as a long import or a ``sqlite3`` shell left in a transaction would);
 on PostgreSQL the database refuses connections and the gateway's are cut, as in a
-restart.
+restart, or the network drops a commit's answer after the server has committed.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,13 +26,16 @@ from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.sim import Simulator
+from gateway import migrate
 from gateway.apikeys import create_key
 from gateway.config import Config
 from gateway.db import make_engine, make_session_factory
 from gateway.dispatch import Dispatcher
+from gateway.dispatch.ledger import Ledger, after_commit
 from gateway.models import Direction, Kind, Message, utcnow
 from gateway.runtime import Gateway
 from gateway.states import MessageState
+from tests.conftest import postgres_schema
 from tests.integration.test_dispatch import WAIT, gateway_config, put, wait_for_states
 from tests.waiting import eventually
 from web import create_app
@@ -191,6 +196,34 @@ def test_an_sms_that_arrives_during_an_outage_is_stored_once_the_database_answer
     assert "the database is unavailable" in caplog.text
 
 
+def test_a_task_run_again_after_an_outage_does_what_follows_its_commit_once(
+    sessions: sessionmaker[Session], gateway_sessions: sessionmaker[Session], outage: Outage
+) -> None:
+    """A send's failure counts in the modem's health after its record commits: counted
+    on the run that failed, it was counted again by the run that wrote it."""
+    put(sessions, 1)
+    counted: list[int] = []
+    runs: list[int] = []
+
+    def task(session: Session) -> None:
+        runs.append(1)
+        after_commit(session, lambda: counted.append(len(runs)))
+        session.execute(text("UPDATE messages SET last_error = 'noted'"))
+
+    ledger = Ledger(gateway_sessions, "sim0")
+    try:
+        with outage():
+            done = ledger.submit(task)
+            time.sleep(OUTAGE_SECONDS)
+            assert not done.done()
+        done.result(timeout=WAIT)
+    finally:
+        ledger.close()
+
+    assert len(runs) > 1
+    assert counted == [len(runs)]
+
+
 def inbound_texts(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
         return list(session.scalars(select(Message.body).where(Message.direction == Direction.IN)))
@@ -218,3 +251,108 @@ def test_the_api_answers_503_while_the_database_is_down_and_takes_the_message_af
     assert accepted.status_code == 202
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+class CommitAnswerCut:
+    """A TCP hop between the gateway and PostgreSQL. Once armed, it lets the COMMIT of the
+    next transaction that claims a message reach the server, and cuts the connection as
+    the server's answer comes back: the claim is on record, and the gateway is told the
+    commit failed."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self.armed = threading.Event()
+        self.cut = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self._target)
+            commit_sent = threading.Event()
+            threading.Thread(
+                target=self._to_server, args=(client, server, commit_sent), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._to_client, args=(server, client, commit_sent), daemon=True
+            ).start()
+
+    def _to_server(
+        self, client: socket.socket, server: socket.socket, commit_sent: threading.Event
+    ) -> None:
+        claiming = False
+        while data := _receive(client):
+            if self.armed.is_set() and b"claimed_at" in data and b"RETURNING" in data:
+                claiming = True
+            if claiming and b"COMMIT" in data:
+                self.armed.clear()
+                claiming = False
+                commit_sent.set()
+            server.sendall(data)
+        _shut(server)
+
+    def _to_client(
+        self, server: socket.socket, client: socket.socket, commit_sent: threading.Event
+    ) -> None:
+        while data := _receive(server):
+            if commit_sent.is_set():  # the server's answer to that COMMIT: it landed
+                self.cut.set()
+                break
+            client.sendall(data)
+        for end in (client, server):  # shutdown first: the other pump is blocked reading
+            _shut(end)
+
+
+def _shut(connection: socket.socket) -> None:
+    with suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+    connection.close()
+
+
+def _receive(connection: socket.socket) -> bytes:
+    try:
+        return connection.recv(65536)
+    except OSError:
+        return b""
+
+
+@pytest.mark.postgres
+def test_a_claim_whose_commit_lost_its_answer_is_sent_not_left_sending(
+    simulator: Callable[..., Simulator], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with postgres_schema() as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        sessions = make_session_factory(engine)
+        target = make_url(url)
+        cutter = CommitAnswerCut(target.host or "127.0.0.1", target.port or 5432)
+        through_cutter = make_engine(
+            target.set(host="127.0.0.1", port=cutter.port).render_as_string(hide_password=False)
+        )
+        sim = simulator(modems=1, latency=0.02)
+        dispatcher = Dispatcher(gateway_config(tmp_path, sim), make_session_factory(through_cutter))
+        dispatcher.start()
+        try:
+            put(sessions, 10)
+            sim.wait_sent(3, timeout=WAIT)
+            with caplog.at_level(logging.WARNING, logger="gateway.dispatch"):
+                cutter.armed.set()
+                assert cutter.cut.wait(WAIT)
+                states = wait_for_states(sessions, {S.DELIVERED}, 10)
+        finally:
+            dispatcher.stop()
+            cutter.close()
+            through_cutter.dispose()
+            engine.dispose()
+
+    assert states == {S.DELIVERED: 10}
+    assert Counter(m.text for m in sim.sent) == Counter(f"message {n}" for n in range(10))
+    assert "the database is unavailable" in caplog.text
