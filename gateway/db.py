@@ -53,12 +53,22 @@ def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engin
 UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
 
 
+# SQLite's result codes for faults that waiting does not mend, though its driver raises
+# them as OperationalError too: SQL or a schema the code does not match ("no such
+# table": a database never upgraded), a damaged file, a file that is not a database.
+_SQLITE_FAULTS = frozenset({1, 11, 26})  # SQLITE_ERROR, SQLITE_CORRUPT, SQLITE_NOTADB
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether waiting may cure ``exc``: one of :data:`UNAVAILABLE`, or a connection that
+    """Whether waiting may cure ``exc``: one of :data:`UNAVAILABLE` (a locked or full
+    SQLite file, PostgreSQL unreachable or asking for a retry), or a connection that
     broke. Anything else is a fault that waiting does not mend."""
-    if isinstance(exc, UNAVAILABLE):
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, UNAVAILABLE):
+        return False
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    return code is None or code & 0xFF not in _SQLITE_FAULTS
 
 
 def describe(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from gateway import __version__
 from gateway.config import Config
-from gateway.db import UNAVAILABLE, log_failure
+from gateway.db import UNAVAILABLE, is_transient, log_failure
 from gateway.errors import NotFound
 from gateway.secret_key import load_or_create
 from gateway.services import Services
@@ -45,7 +45,10 @@ def _not_found(exc: NotFound) -> tuple[str, int]:
 
 def _database_unavailable(exc: Exception) -> Response | tuple[str, int, dict[str, str]]:
     """SQLite locked past its busy timeout, PostgreSQL restarting: 503 with Retry-After,
-    so a client (a CRM, a browser) tries again instead of taking it for a fault."""
+    so a client (a CRM, a browser) tries again instead of taking it for a fault. A
+    fault that waiting does not mend (a database never upgraded) stays a 500."""
+    if not is_transient(exc):
+        raise exc
     log_failure(log, exc, "%s %s", request.method, request.path)
     message = "The database is not answering. Nothing was changed; try again shortly."
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}

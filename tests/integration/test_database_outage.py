@@ -196,6 +196,26 @@ def test_an_sms_that_arrives_during_an_outage_is_stored_once_the_database_answer
     assert "the database is unavailable" in caplog.text
 
 
+def test_a_database_never_upgraded_is_a_fault_not_an_outage(
+    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "no such table" comes as the same exception class as "database is locked"; waiting
+    does not mend it, so the API answers 500 (with the traceback logged), not 503."""
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    client = create_app(config, make_session_factory(empty)).test_client()
+    try:
+        answer = client.get(
+            "/api/v1/messages", headers={"Authorization": f"Bearer cg_abcdefgh_{'x' * 43}"}
+        )
+    finally:
+        empty.dispose()
+
+    assert answer.status_code == 500
+    assert answer.get_json()["error"]["code"] == "internal_error"
+    assert "Retry-After" not in answer.headers
+    assert "no such table" in caplog.text
+
+
 def test_a_task_run_again_after_an_outage_does_what_follows_its_commit_once(
     sessions: sessionmaker[Session], gateway_sessions: sessionmaker[Session], outage: Outage
 ) -> None:
