@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +31,10 @@ log = logging.getLogger(__name__)
 # oldest noted has waited this long.
 REPORT_BATCH = 16
 REPORT_WAIT_SECONDS = 5.0
-# Where modems file status reports: their own memory, or beside the SIM's messages.
-REPORT_MEMORIES = ("SR", "SM")
 # The memory that holds nothing but status reports: what was read there may all go at once.
 REPORTS_ONLY = "SR"
+# The SIM's own memory, where some modems file status reports beside inbound texts.
+SIM_MEMORY = "SM"
 
 # Where a message is stored: (index, memory).
 Place = tuple[int, str | None]
@@ -122,19 +123,18 @@ class StoredReports:
             except ModemError as exc:
                 log.warning("%s: could not read status reports: %s", self._name, exc)
 
-    def sweep(self) -> None:
-        """Record (and later delete) the reports no notification told of.
+    def sweep(self, sim_messages: list[StoredMessage]) -> None:
+        """Record (and later delete) the reports no notification told of: those in the
+        reports' own memory, and those among ``sim_messages`` (the SIM memory's listing,
+        made once for the inbox and for this, as a listing is slow on a real SIM).
 
         A report that arrived while the gateway was down (its +CDSI went nowhere), or on
         a modem that files reports with the SIM's messages, would otherwise stay on the
         SIM for good, and a SIM full of reports has no room for the next inbound text.
         """
-        for memory in REPORT_MEMORIES:
-            try:
-                found = self._driver.list_messages(storage=memory)
-            except CommandError:
-                continue  # this modem has no such memory
-            self._take(memory, found)
+        with suppress(CommandError):  # a modem with no reports memory refuses the listing
+            self._take(REPORTS_ONLY, self._driver.list_messages(storage=REPORTS_ONLY))
+        self._take(SIM_MEMORY, sim_messages)
 
     def delete_recorded(self, *, wait: bool = False) -> bool:
         """Delete from the SIM the reports whose outcome is committed (never before);

@@ -30,7 +30,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.errors import ModemError
-from drivers.modem import SendResult, events
+from drivers.modem import SendResult, StoredMessage, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
@@ -62,9 +62,10 @@ DEFERRED = "quiet hours in the recipient's time zone when its turn came"
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
 EventHandler = Callable[[str, ModemDriver, events.Event], None]
-# Takes every message off the SIM (AT+CMGL), on the worker's thread: at open, after a
-# recovery, and every inbound.sweep_seconds, for notifications a modem never sent.
-SweepHandler = Callable[[str, ModemDriver], object]
+# Takes the inbound texts among the SIM's messages (listed once with AT+CMGL for it and
+# for the status reports filed there), on the worker's thread: at open, after a recovery,
+# and every inbound.sweep_seconds, for notifications a modem never sent.
+SweepHandler = Callable[[str, ModemDriver, list[StoredMessage]], object]
 
 
 class _Booking:
@@ -300,9 +301,10 @@ class ModemWorker:
             return
         self._next_sweep = self._ticker() + self._sweep_every
         try:
+            sim_messages = self.driver.list_messages()
             if self._on_sweep is not None:
-                self._on_sweep(self.name, self.driver)
-            self._reports.sweep()
+                self._on_sweep(self.name, self.driver, sim_messages)
+            self._reports.sweep(sim_messages)
         except ModemError as exc:
             log.warning("%s: could not list the SIM's messages: %s", self.name, exc)
 

@@ -37,10 +37,6 @@ class SimStorage(Protocol):
     def delete_message(self, index: int, storage: str | None = None) -> None: ...
 
 
-class ListableStorage(SimStorage, Protocol):
-    def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]: ...
-
-
 class SimInbox:
     """Callable as a worker's ``on_event`` handler: ``inbox(modem_name, driver, event)``."""
 
@@ -72,12 +68,13 @@ class SimInbox:
             else:
                 self._receive(modem, event.decoded)
 
-    def sweep(self, modem: str, driver: ListableStorage) -> int:
-        """Store and delete every SMS on the SIM; also finish timed-out and unprocessed ones.
+    def sweep(self, modem: str, driver: SimStorage, listed: list[StoredMessage]) -> int:
+        """Store and delete every SMS ``listed`` on the SIM (status reports filed there
+        are left to the worker); also finish timed-out and unprocessed ones.
 
         Returns how many SIM messages were taken.
         """
-        taken = sum(self.take(modem, driver, stored) for stored in driver.list_messages())
+        taken = sum(self.take(modem, driver, stored) for stored in listed)
         now = self._clock()
         with self._sessions() as session:
             self._pipeline.expire_parts(session, now)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.sim import Simulator
@@ -20,8 +20,9 @@ from gateway.compliance.settings import policy
 from gateway.config import Config, GatewaySection, ModemSection, QueueSection
 from gateway.dispatch import Dispatcher
 from gateway.errors import GatewayError
-from gateway.models import Kind, Message, MessagePart, UndecodablePdu, utcnow
+from gateway.models import Direction, Kind, Message, MessagePart, UndecodablePdu, utcnow
 from gateway.queue import enqueue
+from gateway.runtime import Gateway
 from gateway.states import MessageState
 from tests.drivers_custom import recording
 from tests.waiting import eventually
@@ -382,6 +383,47 @@ def test_reports_that_came_while_the_gateway_was_down_are_recorded_and_taken_off
         delivered = session.get(Message, message_id)
         assert delivered is not None
         assert delivered.state == S.DELIVERED
+
+
+def test_each_sweep_lists_the_sim_memory_once_for_texts_and_reports(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Texts and status reports share the SIM's memory; listing it is slow on a real SIM,
+    so the inbox and the reports read one listing. The text is stored and deleted."""
+    sim = simulator(modems=1)
+    interpreter = sim.modems[0].interpreter
+    listings: Counter[str] = Counter()
+    memory = ["SM"]
+    dispatch_command = interpreter._dispatch
+
+    def counted(command: Command) -> list[str]:
+        if command.name == "+CPMS" and command.args:
+            memory[0] = command.args.split(",")[0].strip('"')
+        elif command.name == "+CMGL":
+            listings[memory[0]] += 1
+        return dispatch_command(command)
+
+    monkeypatch.setattr(interpreter, "_dispatch", counted)
+    sim.modems[0].inject_text("+14155550123", "C")
+    config = gateway_config(tmp_path, sim)
+    config = replace(config, inbound=replace(config.inbound, sweep_seconds=0.3))
+    gateway = Gateway.build(config, engine)
+    gateway.start()
+    try:
+        assert eventually(lambda: listings["SR"] >= 3, WAIT)
+    finally:
+        gateway.stop()
+
+    assert abs(listings["SM"] - listings["SR"]) <= 1
+    assert interpreter.sim.stores["SM"].used == 0
+    with sessions() as session:
+        assert session.scalars(
+            select(Message.body).where(Message.direction == Direction.IN)
+        ).all() == ["C"]
 
 
 def test_reports_of_a_broadcast_are_read_in_batches_and_every_message_is_delivered(

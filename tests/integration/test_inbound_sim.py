@@ -73,7 +73,7 @@ def test_a_ten_message_burst_is_all_stored_and_the_sim_emptied(
         if isinstance(event, events.NewMessageStored):
             inbox("sim0", driver, event)
             notified += 1
-    inbox.sweep("sim0", driver)
+    inbox.sweep("sim0", driver, driver.list_messages())
     with gated() as session:
         assert sorted(m.body for m in inbound(session)) == sorted(f"burst {n}" for n in range(10))
     assert driver.list_messages() == []
@@ -85,7 +85,7 @@ def test_stop_through_the_modem_then_api_and_campaign_sends_never_leave_it(
     sim, driver = modem
     inbox = SimInbox(gated, pipeline)
     sim.modems[0].inject_text(CUSTOMER, "STOP")
-    assert inbox.sweep("sim0", driver) == 1
+    assert inbox.sweep("sim0", driver, driver.list_messages()) == 1
     now = utcnow()
     with gated() as session:
         api = enqueue(session, CUSTOMER, "Your code is 1234", region="GB", now=now)
@@ -120,7 +120,7 @@ def test_a_notification_for_a_message_a_sweep_already_took_is_quietly_dropped(
     sim.modems[0].inject_text(CUSTOMER, "hello once")
     notification = modem_events.get(timeout=WAIT)
     assert isinstance(notification, events.NewMessageStored)
-    assert inbox.sweep("sim0", driver) == 1
+    assert inbox.sweep("sim0", driver, driver.list_messages()) == 1
     inbox("sim0", driver, notification)  # the slot is empty now: +CMS ERROR 321
     with gated() as session:
         assert [m.body for m in inbound(session)] == ["hello once"]

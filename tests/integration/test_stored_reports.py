@@ -172,7 +172,7 @@ def test_a_report_whose_recording_failed_stays_until_it_is_on_record(rig: Rig) -
     assert [index for index, _ in rig.store.items()] == [failed]
     assert rig.deleted_at_once() == 0
     assert rig.commands[f"+CMGD={other}"] == 1
-    rig.reports.sweep()  # lists the memory: the kept report is read and recorded again
+    rig.reports.sweep([])  # lists the memory: the kept report is read and recorded again
     rig.ledger.commit_all()
     assert rig.reports.delete_recorded()
     assert rig.store.used == 0
