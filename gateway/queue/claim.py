@@ -18,6 +18,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from gateway.db import execute_core
 from gateway.models import Message, ModemRecord
 from gateway.queue.changes import note
 from gateway.states import MessageState
@@ -80,7 +81,8 @@ def take_next(
     session: Session, modem: str, now: datetime, *, node: str, takeover_after: timedelta
 ) -> Claim | None:
     """:func:`claim_next` without the commit, for callers that add to the transaction."""
-    row = session.execute(
+    row = execute_core(
+        session,
         CLAIM,
         {"asker": modem, "node": node, "now": now, "held_since": now - takeover_after},
     ).first()
@@ -95,8 +97,10 @@ def still_claimed(session: Session, claim: Claim, *, node: str) -> bool:
     """Whether ``claim`` is on record as this node's: it is, when the transaction that
     made it committed though its caller was told otherwise (a commit whose answer was
     lost), and nothing has moved the message since."""
-    found = session.execute(
-        _STILL_CLAIMED, {"message_id": claim.id, "node": node, "claimed_at": claim.claimed_at}
+    found = execute_core(
+        session,
+        _STILL_CLAIMED,
+        {"message_id": claim.id, "node": node, "claimed_at": claim.claimed_at},
     ).first()
     return found is not None
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
+from gateway.db import execute_core
 from gateway.queue.claim import MESSAGES
 from gateway.queue.transitions import PARTS, run_guarded
 from gateway.states import MessageState
@@ -95,7 +96,8 @@ _DELIVERED = (
 
 
 def _apply(session: Session, report: Report, *, now: datetime, window: timedelta) -> int | None:
-    message_id: int | None = session.execute(
+    message_id: int | None = execute_core(
+        session,
         _RECORD,
         {
             "from_modem": report.modem,

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
+from gateway.db import execute_core
 from gateway.models import Message, MessagePart
 from gateway.queue.changes import note
 from gateway.queue.claim import MESSAGES
@@ -39,13 +40,14 @@ def guarded_update(
     """Move one message from ``old`` to ``new`` (not committed: the callers add to it);
     with ``held_by``, only while that node owns it."""
     statement = (
-        update(Message)
-        .where(Message.id == message_id, Message.state == old)
+        update(MESSAGES)
+        .where(MESSAGES.c.id == message_id, MESSAGES.c.state == old)
         .values(state=new, **values)
-        .execution_options(synchronize_session=False)
     )
     if held_by is not None:
-        statement = statement.where(Message.owner == held_by)
+        statement = statement.where(MESSAGES.c.owner == held_by)
+    if session.autoflush:  # as the ORM would: objects changed in Python are written first
+        session.flush()
     return run_guarded(session, statement, {}, message_id, old, new)
 
 
@@ -61,7 +63,7 @@ def run_guarded(
     it moved the message to ``new``. Paths that run per message all day pass a statement
     built once."""
     check_transition(old, new)
-    if session.execute(statement, params).rowcount != 1:  # type: ignore[attr-defined]
+    if execute_core(session, statement, params).rowcount != 1:
         return False
     note(session, message_id, new)
     return True
@@ -118,8 +120,9 @@ def record_sent(
         return False
     if not first_attempt:
         # A resend after an unknown outcome replaces the parts of the earlier attempt.
-        session.execute(_FORGET_PARTS, {"message_id": message_id})
-    session.execute(
+        execute_core(session, _FORGET_PARTS, {"message_id": message_id})
+    execute_core(
+        session,
         _ADD_PART,
         [
             {
