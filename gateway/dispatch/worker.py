@@ -41,7 +41,7 @@ from gateway.dispatch.driver import ModemDriver, load_driver
 from gateway.dispatch.health import HealthRecorder, ModemHealth
 from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
-from gateway.dispatch.stored_reports import StoredReports
+from gateway.dispatch.stored_reports import SIM_MEMORY, StoredReports
 from gateway.errors import ValidationError
 from gateway.models import Kind, ModemRecord, UndecodablePdu, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
@@ -301,7 +301,7 @@ class ModemWorker:
             return
         self._next_sweep = self._ticker() + self._sweep_every
         try:
-            sim_messages = self.driver.list_messages()
+            sim_messages = self.driver.list_messages(storage=SIM_MEMORY)
             if self._on_sweep is not None:
                 self._on_sweep(self.name, self.driver, sim_messages)
             self._reports.sweep(sim_messages)

@@ -38,6 +38,10 @@ def error(description: str, **headers: Any) -> dict[str, Any]:
     return response
 
 
+# The header of both answers that ask a client to come back later (429, 503).
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+
+
 def errors(*statuses: int, scoped: bool = True) -> dict[str, Any]:
     """The error answers an operation can give: ``statuses``, 401, 429, 503 and, if
     ``scoped``, 403."""
@@ -59,11 +63,11 @@ def errors(*statuses: int, scoped: bool = True) -> dict[str, Any]:
         **({"403": error("The API key lacks the scope this operation needs.")} if scoped else {}),
         "429": error(
             "Rate limit of this API key reached; retry after the given seconds.",
-            **{"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            **RETRY_AFTER,
         ),
         "503": error(
             "The database is not answering; nothing was changed. Retry after the given seconds.",
-            **{"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            **RETRY_AFTER,
         ),
     }
 
