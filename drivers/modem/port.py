@@ -145,16 +145,10 @@ class Port:
                 self._on_prompt = (pdu, on_written)
             try:
                 self._start(command)
-                self._await(command, timeout, until_prompt=True)
+                return self._await(command, timeout, sending=True)
             finally:
                 with self._cond:
                     self._on_prompt = None
-            # The prompt came, so the reader has written the PDU (or lost the port trying).
-            try:
-                return self._await(command, timeout)
-            except (CommandTimeout, TransportError) as exc:
-                exc.retry_class = RetryClass.UNKNOWN  # the modem may have sent it
-                raise
 
     def resync(self, attempts: int = 3, timeout: float = 1.0, *, wait: bool = True) -> bool:
         """Leave any prompt (ESC) and send ``AT`` until the modem answers ``OK``.
@@ -216,9 +210,17 @@ class Port:
             data = self._conn.send(command)
         self._write(data)
 
-    def _await(self, command: str, timeout: float, *, until_prompt: bool = False) -> list[InfoLine]:
+    def _await(self, command: str, timeout: float, *, sending: bool = False) -> list[InfoLine]:
+        """The information lines of ``command``'s answer, once its final result says OK.
+
+        ``sending``: the answer of ``AT+CMGS``, which comes after a prompt at which the
+        reader writes the PDU; only the final result wakes this thread. Before the prompt
+        a timeout or a lost port means the modem never had the message; after it, that
+        the modem may have sent it (:attr:`RetryClass.UNKNOWN`).
+        """
         deadline = time.monotonic() + timeout
         infos: list[InfoLine] = []
+        prompted = False
         with self._cond:
             while True:
                 while self._responses:
@@ -226,21 +228,27 @@ class Port:
                     if isinstance(event, InfoLine):
                         infos.append(event)
                     elif isinstance(event, FinalResult):
-                        if event.ok and not until_prompt:
-                            return infos
-                        if event.ok:
+                        if event.ok and sending and not prompted:
                             raise TransportError(f"{self.name}: {command!r} ended without a prompt")
+                        if event.ok:
+                            return infos
                         raise command_error(command, event.kind, event.code, event.text)
-                    elif until_prompt:
-                        return infos
-                self._check_open()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self._dirty = True
-                    # Decided under the lock the reader takes to write the PDU: a prompt
-                    # arriving now finds no PDU, so a send that timed out was never sent.
-                    self._on_prompt = None
-                    raise CommandTimeout(command, timeout)
+                    elif sending and not prompted:  # the network's time runs from here
+                        prompted = True
+                        deadline = self._last_rx + timeout
+                try:
+                    self._check_open()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._dirty = True
+                        # Decided under the lock the reader takes to write the PDU: a
+                        # prompt arriving now finds none, so this send was never sent.
+                        self._on_prompt = None
+                        raise CommandTimeout(command, timeout)
+                except (CommandTimeout, TransportError) as exc:
+                    if prompted:
+                        exc.retry_class = RetryClass.UNKNOWN
+                    raise
                 self._cond.wait(remaining)
 
     def _check_open(self) -> None:
@@ -286,14 +294,16 @@ class Port:
                 if isinstance(event, Unsolicited):
                     urcs.append(event)
                     continue
-                if isinstance(event, Prompt) and self._on_prompt is not None:
+                self._responses.append(event)
+                if not isinstance(event, Prompt):
+                    answered = True
+                elif self._on_prompt is not None:
                     pdu_hex, on_written = self._on_prompt
                     pdu = self._conn.send_pdu(pdu_hex)
                     self._on_prompt = None
-                self._responses.append(event)
-                answered = True
-            # Only an answer wakes the command's thread: waking it for half a line costs
-            # a thread switch for nothing (a drain times its own waits).
+            # Only an answer wakes the command's thread: waking it for half a line or for
+            # the prompt (whose PDU the reader writes itself) costs a thread switch for
+            # nothing (a drain times its own waits).
             if answered:
                 self._cond.notify_all()
         if pdu is not None:

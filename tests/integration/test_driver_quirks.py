@@ -368,9 +368,22 @@ def test_concurrent_sends_never_interleave_on_the_wire(script: Any, modem_for: A
 def test_send_without_final_result_is_outcome_unknown(script: Any, modem_for: Any) -> None:
     peer = script({"PDU": ""})
     modem = modem_for(peer, send_timeout=0.3)
-    with pytest.raises(CommandTimeout):
+    with pytest.raises(CommandTimeout) as timed_out:
         modem.send_sms("+447700900123", "did it go?")
+    assert timed_out.value.retry_class is RetryClass.UNKNOWN
     assert modem.signal().rssi == 20
+
+
+def test_the_send_timeout_runs_from_the_prompt(script: Any, modem_for: Any) -> None:
+    """The sender sleeps through the prompt (the reader writes the PDU), so the wait for
+    the answer must still give the network the whole timeout from the PDU on."""
+    peer = script({"PDU": ""}, prompt_after=0.3)
+    modem = modem_for(peer, send_timeout=0.4)
+    started = time.monotonic()
+    with pytest.raises(CommandTimeout) as timed_out:
+        modem.send_sms("+447700900123", "slow network")
+    assert time.monotonic() - started >= 0.65
+    assert timed_out.value.retry_class is RetryClass.UNKNOWN
 
 
 def test_a_send_that_timed_out_waiting_for_the_prompt_never_writes_its_pdu(
