@@ -1,10 +1,13 @@
-"""A worker's database side: one thread, one session, tasks run in the order given.
+"""A worker's database side: one session, tasks run one at a time in the order given.
 
 The modem must not sit idle while the database records the last send and finds the
 next one (on SQLite that can mean queueing behind other writers), so a worker hands
 that work here and keeps its port busy. Running the tasks one at a time in order keeps
 the guarantees simple: a send is recorded before a later delivery report for it is
-matched, and each task is one committed transaction of guarded updates.
+matched, and each task is one committed transaction of guarded updates. Tasks
+submitted run on the ledger's thread; a task called (its caller waits for the result)
+while nothing is queued runs on the caller's thread, as handing it over and back cost
+two thread switches and a wake of the ledger's thread, for every message of a trickle.
 
 A database that stops answering (SQLite locked past its busy timeout, PostgreSQL
 restarting) is waited out: the task is rolled back and run again until it commits, so
@@ -63,22 +66,51 @@ class Ledger:
         self._sessions = sessions
         self._name = name
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ledger-{name}")
-        self._session: Session | None = None  # touched only on the pool's thread
+        self._session: Session | None = None  # used only under _running
+        self._running = threading.Lock()  # held by the task running, on whichever thread
+        self._counting = threading.Lock()
+        self._pending = 0  # tasks submitted or called and not finished (under _counting)
         self._stopping = stopping or threading.Event()
         self._on_unavailable = on_unavailable
 
     def submit(self, task: Task[T]) -> Future[T]:
         """Run ``task`` and commit, after every task submitted before it."""
-        return self._pool.submit(self._run, task)
+        with self._counting:
+            self._pending += 1
+        try:
+            return self._pool.submit(self._run_in_turn, task)
+        except BaseException:
+            self._finished()
+            raise
 
     def call(self, task: Task[T]) -> T:
         """:meth:`submit` and wait for the result (or the exception)."""
-        return self.submit(task).result()
+        with self._counting:
+            idle = self._pending == 0
+            if idle:
+                self._pending += 1
+        if not idle:
+            return self.submit(task).result()
+        return self._run_in_turn(task)
 
     def close(self) -> None:
         """Finish the tasks already submitted, then let the session go."""
-        self._pool.submit(self._close_session).result()
         self._pool.shutdown(wait=True)
+        with self._running:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+    def _run_in_turn(self, task: Task[T]) -> T:
+        try:
+            with self._running:
+                return self._run(task)
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._counting:
+            self._pending -= 1
 
     def _run(self, task: Task[T]) -> T:
         delay = RETRY_FIRST_SECONDS
@@ -135,8 +167,3 @@ class Ledger:
         for callback in session.info.pop(_AFTER_COMMIT, []):
             callback()
         return result
-
-    def _close_session(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
