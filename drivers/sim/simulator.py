@@ -29,7 +29,9 @@ def _utc_now() -> datetime:
 class Simulator:
     """N simulated modems, each on its own pseudo-terminal, sharing one network.
 
-    ``latency`` is the time per sent part (``jitter`` defaults to a third of it);
+    ``latency`` is the time per sent part, give or take ``jitter`` (a third of it by
+    default; drawn for one send and negated for the modem's next, so that two sends take
+    twice the latency);
     ``status_report_delay`` defaults to 0.2 s when latency is 0, else twice the latency.
     """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -114,6 +115,24 @@ def test_multipart_send_returns_every_reference(
     assert result.parts == len(result.references) == sent[0].parts > 1
     assert tuple(result.references) == sent[0].references
     assert sent[0].text == text
+
+
+def test_a_modems_sends_take_its_latency_on_average_give_or_take_its_jitter(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    """Each pair of sends takes twice the latency, so a benchmark's ideal (messages x
+    latency / modems) holds for a run of any length, while single sends still vary."""
+    sim = simulator(modems=2, latency=0.2, jitter=0.1, seed=3)
+    modem = connect(sim.modems[0].device)
+    took = []
+    for n in range(6):
+        started = time.monotonic()
+        modem.send_sms(sim.modems[1].number, f"send {n}")
+        took.append(time.monotonic() - started)
+
+    pairs = [first + second for first, second in zip(took[::2], took[1::2], strict=True)]
+    assert all(0.4 <= pair < 0.43 for pair in pairs), pairs
+    assert max(took) - min(took) > 0.02, took
 
 
 def test_on_submitted_runs_once_when_the_modem_has_the_first_part_before_its_answer(
