@@ -51,6 +51,7 @@ def world_number(index: int) -> str:
     """A valid mobile number of one of :data:`WORLD`'s countries, unique per index."""
     region = WORLD[index % len(WORLD)]
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None, region
     e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
     return f"{e164[:-5]}{index // len(WORLD):05d}"
 
