@@ -5,14 +5,12 @@ usable (open, not cooling down, under its caps), wait for a token, take the next
 message, send it, note the outcome. The database work goes through the worker's ledger
 (gateway.dispatch.ledger), on the ledger's thread, so the modem never waits for it: once
 the modem has one message the next is claimed while the network takes it (a guarded
-claim into
-``sending`` owned by this node, like any other), and the outcome of a send is written in
-the same transaction as the claim after next (with nothing to claim, on its own after
-OUTCOME_LINGER_SECONDS).
-Every wait is on an Event with a timeout, woken by new work or by
-the modem's own events; ``run(burst=True)`` does one pass without waiting, for tests.
-Nothing ends the loop but a stop: a step that fails (the database down, a fault) is
-logged, shown in the modem's health, and followed by a rest.
+claim into ``sending`` owned by this node, like any other), and the outcome of a send is
+written in the same transaction as the claim after next (with nothing to claim, on its
+own after OUTCOME_LINGER_SECONDS). Every wait is on an Event with a timeout, woken by
+new work or by the modem's own events; ``run(burst=True)`` does one pass without
+waiting, for tests. Nothing ends the loop but a stop: a step that fails (the database
+down, a fault) is logged, shown in the modem's health, and followed by a rest.
 """
 
 from __future__ import annotations
