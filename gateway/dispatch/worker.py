@@ -3,8 +3,8 @@
 The loop: handle the modem's events (delivery reports first), make sure the modem is
 usable (open, not cooling down, under its caps), wait for a token, take the next
 message, send it, note the outcome. The database work goes through the worker's ledger
-(gateway.dispatch.ledger), on the ledger's thread, so the modem never waits for it: once
-the modem has one message the next is claimed while the network takes it (a guarded
+(gateway.dispatch.ledger), whose thread does what the modem need not wait for: once the
+modem has one message the next is claimed while the network takes it (a guarded
 claim into ``sending`` owned by this node, like any other), and the outcome of a send is
 written in the same transaction as the claim after next (with nothing to claim, on its
 own after OUTCOME_LINGER_SECONDS). Every wait is on an Event with a timeout, woken by
