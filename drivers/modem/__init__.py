@@ -7,6 +7,8 @@ from drivers.modem import events
 from drivers.modem.modem import Modem
 from drivers.modem.results import (
     Identity,
+    NextMessage,
+    Outgoing,
     Registration,
     SendResult,
     Signal,
@@ -18,6 +20,8 @@ from drivers.profiles import VendorProfile
 __all__ = [
     "Identity",
     "Modem",
+    "NextMessage",
+    "Outgoing",
     "Registration",
     "SendResult",
     "Signal",

@@ -33,16 +33,18 @@ from drivers.errors import (
 )
 from drivers.modem import events, responses
 from drivers.modem.dispatcher import Dispatcher
-from drivers.modem.port import Port
+from drivers.modem.port import FollowWith, Port, Submission
 from drivers.modem.results import (
     Identity,
+    NextMessage,
+    Outgoing,
     Registration,
     SendResult,
     Signal,
     Storage,
     StoredMessage,
 )
-from drivers.pdu import decode, encode_submit
+from drivers.pdu import SubmitPart, decode, encode_submit
 from drivers.profiles import GENERIC, VendorProfile, profile_for
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ class Modem:
         self._ussd_waiter: queue.Queue[Unsolicited] | None = None
         self._concat_reference = secrets.randbelow(256)
         self._read_storage: str | None = None
+        self._followed: SubmitPart | None = None  # the part the port started at an OK
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -187,6 +190,7 @@ class Modem:
         validity: timedelta | None = None,
         timeout: float | None = None,
         on_submitted: Callable[[], object] | None = None,
+        then: NextMessage | None = None,
     ) -> SendResult:
         """Send one SMS (several parts if long); the message reference of every part.
 
@@ -195,6 +199,14 @@ class Modem:
         once the modem has the first part, on the port's reader thread, while the network
         takes it: work started then does not hold up the exchange with the modem. It must
         return at once.
+
+        ``then`` is asked at the OK for the next message (see :meth:`prepare`), which
+        then starts at once, from the reader thread: a sender sending back to back
+        loses no time waking up between sends. When it did (:attr:`following`, which
+        may be so even when this raised), the caller must take its result with
+        :meth:`follow_on` before anything else; the port is held for it until then.
+        Only a single-part message follows so, and not after one sent under
+        ``AT+CMMS=2``.
         """
         self._concat_reference = (self._concat_reference + 1) % 256
         parts = encode_submit(
@@ -205,26 +217,82 @@ class Modem:
             validity=validity,
         )
         keep_link = len(parts) > 1 and self.profile.supports_cmms
+        follow = None if then is None or keep_link else self._follower(then)
         references: list[int] = []
         with self._guard(), self._port.transaction():
             if keep_link:
                 self._try("AT+CMMS=2")
             try:
                 for number, part in enumerate(parts):
+                    last = number == len(parts) - 1
                     lines = self._port.submit(
                         f"AT+CMGS={part.tpdu_length}",
                         part.pdu,
                         timeout or self.send_timeout,
                         on_submitted if number == 0 else None,
+                        follow if last else None,
                     )
-                    reference = responses.sent_reference([line.text for line in lines])
-                    if reference is None:
-                        raise ATProtocolError(f"{self.name}: AT+CMGS answered without +CMGS")
-                    references.append(reference)
+                    references.append(self._sent_reference(lines))
             finally:
                 if keep_link:
                     self._try("AT+CMMS=0")
         return SendResult(references, len(parts), parts[0].encoding.value)
+
+    @property
+    def following(self) -> bool:
+        """Whether the message ``then`` gave has started: :meth:`follow_on` is owed."""
+        return self._port.following
+
+    def follow_on(
+        self,
+        *,
+        timeout: float | None = None,
+        on_submitted: Callable[[], object] | None = None,
+        then: NextMessage | None = None,
+    ) -> SendResult:
+        """The result of the message started at the last send's OK (see :meth:`send_sms`),
+        with ``on_submitted`` and ``then`` as there (``on_submitted`` runs at once if the
+        modem has the message already)."""
+        part, self._followed = self._followed, None
+        follow = None if then is None else self._follower(then)
+        with self._guard(check_health=False):  # it is on its way: its answer counts
+            lines = self._port.follow(timeout or self.send_timeout, on_submitted, follow)
+        assert part is not None  # set with the port's follow-up, which follow() checked
+        return SendResult([self._sent_reference(lines)], 1, part.encoding.value)
+
+    def prepare(self, to: str, text: str, *, request_status_report: bool = True) -> Outgoing:
+        """``text`` to ``to`` encoded, for ``then`` of :meth:`send_sms` (on any thread).
+
+        Raises PduError as :meth:`send_sms` would. A long message is encoded too, but only
+        :meth:`send_sms` sends one (with a concatenation reference of its own).
+        """
+        parts = encode_submit(
+            to,
+            text,
+            concat_reference=self._concat_reference,
+            request_status_report=request_status_report,
+        )
+        return Outgoing(tuple(parts))
+
+    def _follower(self, then: NextMessage) -> FollowWith:
+        """What the port asks at a send's OK, on its reader thread: the next message, if
+        ``then`` gives one that fits a single part."""
+
+        def follow() -> Submission | None:
+            message = then()
+            if message is None or len(message.parts) != 1:
+                return None
+            part = message.parts[0]
+            self._followed = part
+            return Submission(f"AT+CMGS={part.tpdu_length}", part.pdu)
+
+        return follow
+
+    def _sent_reference(self, lines: list[InfoLine]) -> int:
+        reference = responses.sent_reference([line.text for line in lines])
+        if reference is None:
+            raise ATProtocolError(f"{self.name}: AT+CMGS answered without +CMGS")
+        return reference
 
     def list_messages(self, stat: int = 4, storage: str | None = None) -> list[StoredMessage]:
         """Every stored message with status ``stat`` (4 = all), undecodable ones included."""
@@ -466,8 +534,8 @@ class Modem:
         self.last_error = TransportError(f"{self.name}: {reason}")
         self._wake.set()
 
-    def _guard(self) -> _Guard:
-        return _Guard(self)
+    def _guard(self, *, check_health: bool = True) -> _Guard:
+        return _Guard(self, check_health=check_health)
 
     def _lines(self, command: str) -> list[str]:
         return [info.text for info in self._infos(command)]
@@ -506,12 +574,13 @@ class Modem:
 class _Guard:
     """Refuses work while unhealthy; turns timeouts into a supervisor check."""
 
-    def __init__(self, modem: Modem) -> None:
+    def __init__(self, modem: Modem, *, check_health: bool) -> None:
         self._modem = modem
+        self._check_health = check_health
 
     def __enter__(self) -> None:
         modem = self._modem
-        if not modem.healthy:
+        if self._check_health and not modem.healthy:
             raise modem.last_error or TransportError(f"{modem.name}: not open")
 
     def __exit__(

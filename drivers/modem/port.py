@@ -5,6 +5,10 @@ and feeds the sans-I/O :class:`~drivers.at.ATConnection`; responses wake the com
 waiting under the lock, unsolicited lines go to ``on_urc`` (which must only queue them:
 it runs on the reader thread). ``serial.SerialException`` is translated here, once, into
 :class:`~drivers.errors.TransportError`.
+
+A send is written by the reader too where no thread need wake for it: the PDU at the
+prompt, and, when the sender asks for it, the next send's ``AT+CMGS`` at the OK (its
+sender then takes that answer with :meth:`Port.follow`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 import serial
@@ -31,6 +36,20 @@ READ_TIMEOUT = 0.2
 QUIET = 0.2
 # Called once a PDU is written; what it returns is ignored.
 OnWritten = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A send as the port writes it: ``AT+CMGS=<n>``, then at the prompt the PDU."""
+
+    command: str
+    pdu: str
+    on_written: OnWritten | None = None
+
+
+# Asked by the reader at a send's OK, on the reader thread: the send to start at once, if
+# any. It must return at once and must not use the port.
+FollowWith = Callable[[], Submission | None]
 # Failures a port raises when it is unplugged or closed underneath a read/write.
 _PORT_ERRORS = (serial.SerialException, OSError, TypeError, AttributeError, ValueError)
 
@@ -67,6 +86,16 @@ class Port:
         # switch that cost more than the modem's own answer), with what to call once it
         # is written. Guarded by _cond.
         self._on_prompt: tuple[str, OnWritten | None] | None = None
+        # Who to ask at the OK of the send in progress for the next send, which the
+        # reader then starts itself: the next message goes out without waiting for the
+        # sending thread to wake and look (``then`` of :meth:`submit`). Set by the sender
+        # (_then), armed by the reader once the PDU is written (_armed). Guarded by _cond.
+        self._then: FollowWith | None = None
+        self._armed: FollowWith | None = None
+        # The command of the send the reader started so, until its answer is awaited;
+        # and since when (monotonic) the answer before it waits to wake its sender.
+        self._followed: str | None = None
+        self._held_since: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -90,6 +119,8 @@ class Port:
             self._responses.clear()
             self._lost = None
             self._dirty = False
+            self._then = self._armed = None
+            self._followed = self._held_since = None
         self._stopping.clear()
         self._reader = threading.Thread(
             target=self._read_loop, args=(port,), name=f"at-reader-{self.name}", daemon=True
@@ -131,6 +162,7 @@ class Port:
         pdu: str,
         timeout: float,
         on_written: OnWritten | None = None,
+        then: FollowWith | None = None,
     ) -> list[InfoLine]:
         """``AT+CMGS=<n>``, wait for ``> ``, then the PDU and Ctrl-Z: one locked transaction.
 
@@ -138,17 +170,64 @@ class Port:
         after the PDU was written it may have sent it, and the error says so
         (:attr:`RetryClass.UNKNOWN`). ``on_written`` runs on the reader thread once the
         PDU is written, while the network takes the message: it must return at once.
+
+        ``then`` is asked at this send's OK for the next send, which the reader starts
+        at once. If it does (:attr:`following`), the port stays held for this thread
+        until :meth:`follow` has taken that send's answer; the caller must call it.
         """
         with self._lock:
             self._resync_if_dirty()
             with self._cond:
                 self._on_prompt = (pdu, on_written)
-            try:
+                self._then = then
+            return self._await_send(command, timeout, start=True)
+
+    @property
+    def following(self) -> bool:
+        """Whether the reader started the next send at the last send's OK."""
+        return self._followed is not None
+
+    def follow(
+        self,
+        timeout: float,
+        on_written: OnWritten | None = None,
+        then: FollowWith | None = None,
+    ) -> list[InfoLine]:
+        """The answer of the send the reader started (see :meth:`submit`), as ``submit``
+        gives it, with ``on_written`` and ``then`` as there (``on_written`` runs at once
+        if the PDU is written already). Lets go of the port held for it."""
+        written = False
+        with self._cond:
+            command, self._followed = self._followed, None
+            if command is None:
+                raise RuntimeError(f"{self.name}: no send was started to follow")
+            if self._on_prompt is not None:
+                self._on_prompt = (self._on_prompt[0], on_written)
+                self._then = then  # armed at the prompt, as in submit()
+            else:
+                written = True
+                if not any(isinstance(event, FinalResult) for event in self._responses):
+                    self._armed = then  # past the prompt already, not yet answered
+        if written and on_written is not None:
+            on_written()
+        try:
+            return self._await_send(command, timeout)
+        finally:
+            self._lock.release()
+
+    def _await_send(self, command: str, timeout: float, *, start: bool = False) -> list[InfoLine]:
+        try:
+            if start:
                 self._start(command)
-                return self._await(command, timeout, sending=True)
-            finally:
-                with self._cond:
+            return self._await(command, timeout, sending=True)
+        finally:
+            with self._cond:
+                self._then = self._armed = None
+                following = self._followed is not None
+                if not following:  # else the PDU waiting is the next send's
                     self._on_prompt = None
+            if following:
+                self._lock.acquire()  # held for the next send until follow() takes it
 
     def resync(self, attempts: int = 3, timeout: float = 1.0, *, wait: bool = True) -> bool:
         """Leave any prompt (ESC) and send ``AT`` until the modem answers ``OK``.
@@ -242,8 +321,10 @@ class Port:
                     if remaining <= 0:
                         self._dirty = True
                         # Decided under the lock the reader takes to write the PDU: a
-                        # prompt arriving now finds none, so this send was never sent.
+                        # prompt arriving now finds none, so this send was never sent;
+                        # nor does a late OK start the next one.
                         self._on_prompt = None
+                        self._then = self._armed = None
                         raise CommandTimeout(command, timeout)
                 except (CommandTimeout, TransportError) as exc:
                     if prompted:
@@ -281,6 +362,8 @@ class Port:
                 return
             if data:
                 self._feed(data)
+            elif self._held_since is not None:  # a read timed out: the line is quiet
+                self._wake_held()
 
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
@@ -296,20 +379,59 @@ class Port:
                     continue
                 self._responses.append(event)
                 if not isinstance(event, Prompt):
-                    answered = True
+                    command = self._start_next(event) if isinstance(event, FinalResult) else None
+                    if command is None:
+                        answered = True
+                        continue
+                    with suppress(TransportError):  # marked lost: the follower sees it
+                        self._write(command)
+                    self._held_since = self._last_rx
                 elif self._on_prompt is not None:
                     pdu_hex, on_written = self._on_prompt
                     pdu = self._conn.send_pdu(pdu_hex)
                     self._on_prompt = None
+                    self._armed, self._then = self._then, None
             # Only an answer wakes the command's thread: waking it for half a line or for
             # the prompt (whose PDU the reader writes itself) costs a thread switch for
             # nothing (a drain times its own waits).
-            if answered:
+            if answered or self._held_too_long():
+                self._held_since = None
                 self._cond.notify_all()
         if pdu is not None:
             self._write_pdu(pdu, on_written)
+            self._wake_held()
         for urc in urcs:
             self._on_urc(urc)
+
+    def _held_too_long(self) -> bool:
+        held = self._held_since
+        return held is not None and time.monotonic() - held >= QUIET
+
+    def _wake_held(self) -> None:
+        """Wake the sender for an answer held back while the next send started (its
+        thread would have taken the interpreter from the exchange); at that send's
+        prompt, or after QUIET seconds without one."""
+        with self._cond:
+            if self._held_since is not None:
+                self._held_since = None
+                self._cond.notify_all()
+
+    def _start_next(self, result: FinalResult) -> bytes | None:
+        """At a send's final result, under _cond: start the next send if it said OK and
+        its sender wants one; the bytes to write."""
+        then, self._armed = self._armed, None
+        if then is None or not result.ok:
+            return None
+        try:
+            submission = then()
+        except Exception:  # the reader must go on reading whatever the caller did
+            log.exception("%s: choosing the next send failed", self.name)
+            return None
+        if submission is None:
+            return None
+        self._followed = submission.command
+        self._on_prompt = (submission.pdu, submission.on_written)
+        return self._conn.send(submission.command)
 
     def _write_pdu(self, pdu: bytes, on_written: OnWritten | None) -> None:
         # The sender holds the command lock until its answer, so nothing else writes;

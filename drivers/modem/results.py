@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from drivers.pdu import Deliver, StatusReport, Submit
+from drivers.pdu import Deliver, StatusReport, Submit, SubmitPart
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,19 @@ class SendResult:
     references: list[int]
     parts: int
     encoding: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message encoded ahead (:meth:`Modem.prepare`), for ``then`` of
+    :meth:`Modem.send_sms` to name: encoding it at the OK would hold the next send up."""
+
+    parts: tuple[SubmitPart, ...]
+
+
+# Asked at a send's OK, on the port's reader thread, for the message to start at once
+# (see Modem.send_sms); returns at once, without using the modem.
+NextMessage = Callable[[], Outgoing | None]
 
 
 @dataclass(frozen=True)

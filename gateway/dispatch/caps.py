@@ -65,6 +65,12 @@ class SendCaps:
         self.today += parts
         self.this_month += parts
 
+    def allow(self, parts: int) -> bool:
+        """Whether ``parts`` more fit under the caps."""
+        return (not self.daily or self.today + parts <= self.daily) and (
+            not self.monthly or self.this_month + parts <= self.monthly
+        )
+
     def reached(self) -> str | None:
         """Why this SIM must stop for now, or ``None``."""
         if self.daily and self.today >= self.daily:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from drivers.modem import Identity, SendResult, StoredMessage, events
+from drivers.modem import Identity, NextMessage, Outgoing, SendResult, StoredMessage, events
 from drivers.modem import Modem as SerialModem
 from gateway.config import ModemSection
 from gateway.errors import GatewayError
@@ -52,6 +52,34 @@ class ModemDriver(Protocol):
         ones; raise CommandError where the modem cannot (it is then asked per message).
         A plugin without this method has its reports deleted one at a time."""
         ...
+
+
+@runtime_checkable
+class FollowingDriver(ModemDriver, Protocol):
+    """A driver that can start the next message at a send's OK (the serial one can):
+    a worker sending back to back then loses no time between sends. See
+    :meth:`drivers.modem.Modem.send_sms`."""
+
+    @property
+    def following(self) -> bool: ...
+
+    def send_sms(
+        self,
+        to: str,
+        text: str,
+        *,
+        on_submitted: Callable[[], object] | None = None,
+        then: NextMessage | None = None,
+    ) -> SendResult: ...
+
+    def prepare(self, to: str, text: str) -> Outgoing: ...
+
+    def follow_on(
+        self,
+        *,
+        on_submitted: Callable[[], object] | None = None,
+        then: NextMessage | None = None,
+    ) -> SendResult: ...
 
 
 def load_driver(section: ModemSection, on_event: EventCallback) -> ModemDriver:

@@ -2,15 +2,19 @@
 
 The loop: handle the modem's events (delivery reports first), make sure the modem is
 usable (open, not cooling down, under its caps), wait for a token, take the next
-message, send it, note the outcome. The database work goes through the worker's ledger
-(gateway.dispatch.ledger), whose thread does what the modem need not wait for: once the
-modem has one message the next is claimed while the network takes it (a guarded
-claim into ``sending`` owned by this node, like any other), and the outcome of a send is
-written in the same transaction as the claim after next (with nothing to claim, on its
-own after OUTCOME_LINGER_SECONDS). Every wait is on an Event with a timeout, woken by
-new work or by the modem's own events; ``run(burst=True)`` does one pass without
-waiting, for tests. Nothing ends the loop but a stop: a step that fails (the database
-down, a fault) is logged, shown in the modem's health, and followed by a rest.
+message, send it, note the outcome. While the queue keeps the modem busy, the port's
+reader starts the message claimed ahead at each OK, so the modem does not wait for this
+thread to wake between sends; the worker then takes that message's result in turn, until
+the modem's events (other than status reports, for a while) want it. The database work
+goes through the worker's ledger (gateway.dispatch.ledger), whose thread does what the
+modem need not wait for: once the modem has one message the next is claimed while the
+network takes it (a guarded claim into ``sending`` owned by this node, like any other),
+and the outcome of a send is written in the same transaction as the claim after next
+(with nothing to claim, on its own after OUTCOME_LINGER_SECONDS). Every wait is on an
+Event with a timeout, woken by new work or by the modem's own events;
+``run(burst=True)`` does one pass without waiting, for tests. Nothing ends the loop but
+a stop: a step that fails (the database down, a fault) is logged, shown in the modem's
+health, and followed by a rest.
 """
 
 from __future__ import annotations
@@ -23,24 +27,25 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from drivers.errors import ModemError
-from drivers.modem import SendResult, StoredMessage, events
+from drivers.errors import ModemError, PduError
+from drivers.modem import NextMessage, Outgoing, SendResult, StoredMessage, events
 from drivers.pdu import StatusReport
 from gateway.compliance.gate import PolicySource, quiet_until
 from gateway.config import Config, ModemSection
 from gateway.db import describe, is_transient, log_failure
 from gateway.dispatch.bucket import TokenBucket
 from gateway.dispatch.caps import SendCaps
-from gateway.dispatch.driver import ModemDriver, load_driver
+from gateway.dispatch.driver import FollowingDriver, ModemDriver, load_driver
 from gateway.dispatch.health import HealthRecorder, ModemHealth
 from gateway.dispatch.ledger import Ledger
 from gateway.dispatch.outcomes import Failed, Outcome, Recorder, Sent
-from gateway.dispatch.stored_reports import SIM_MEMORY, StoredReports
+from gateway.dispatch.stored_reports import REPORT_BATCH, SIM_MEMORY, StoredReports
 from gateway.errors import ValidationError
 from gateway.models import Kind, ModemRecord, UndecodablePdu, utcnow
 from gateway.queue import Backoff, Claim, Report, apply_status_reports, normalise_number, release
@@ -57,6 +62,8 @@ REPORT_IDLE_SECONDS = 0.05
 # Short, because until it is written a crash leaves the message ``unknown`` (resent, if
 # resend_unknown says so, though the network has it): 50 ms saved no more CPU than 10.
 OUTCOME_LINGER_SECONDS = 0.01
+# How long status reports may wait while a modem sends back to back (see _next_to_follow).
+FOLLOW_EVENTS_SECONDS = 1.0
 DEFERRED = "quiet hours in the recipient's time zone when its turn came"
 # Handed each event the worker does not handle itself, on the worker's thread (so the
 # handler may read and delete stored messages through the driver).
@@ -71,19 +78,41 @@ class _Booking:
     """A ledger task submitted once: by the driver when the modem has the message, so the
     database work overlaps the network's time rather than the exchange with the modem
     (on a busy interpreter the two competed for the lock), or by the worker after the
-    send when the driver never did."""
+    send when the driver never did. With ``prepare``, the message it claims is encoded
+    as soon as it is, on the ledger's thread (see ModemWorker._next_to_follow)."""
 
-    def __init__(self, ledger: Ledger, task: Callable[[Session], Claim | None]) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        task: Callable[[Session], Claim | None],
+        prepare: Callable[[Claim], Outgoing] | None = None,
+    ) -> None:
         self._ledger = ledger
         self._task = task
+        self._prepare = prepare
         self._lock = threading.Lock()
         self._future: Future[Claim | None] | None = None
+        # The message claimed, encoded (single-part only); None until then, or if none.
+        self.prepared: Outgoing | None = None
 
     def submit(self) -> Future[Claim | None]:
         with self._lock:
             if self._future is None:
                 self._future = self._ledger.submit(self._task)
+                if self._prepare is not None:
+                    self._future.add_done_callback(self._encode)
             return self._future
+
+    def _encode(self, future: Future[Claim | None]) -> None:
+        if self._prepare is None or future.exception() is not None:
+            return
+        claim = future.result()
+        if claim is None or claim.segments != 1:
+            return
+        try:
+            self.prepared = self._prepare(claim)
+        except PduError:
+            return  # sent the usual way, which reports the error
 
 
 class ModemWorker:
@@ -133,6 +162,10 @@ class ModemWorker:
             resend_unknown=config.gateway.resend_unknown,
         )
         self._events: queue.SimpleQueue[events.Event] = queue.SimpleQueue()
+        # Since when events have waited (ticker time), and whether one is not a status
+        # report: while either is so, a send does not start the next (_next_to_follow).
+        self._events_since: float | None = None
+        self._urgent_event = False
         self._wake = threading.Event()
         # Waiting because the last claim found nothing: new work may wake this worker.
         self.idle = False
@@ -160,6 +193,7 @@ class ModemWorker:
         # claim that found it: asking the queue again now would find nothing.
         self._sent_unasked = False
         self.driver: ModemDriver = load_driver(section, self._driver_event)
+        self._follower = self.driver if isinstance(self.driver, FollowingDriver) else None
         self._reports = StoredReports(
             self.name, self.driver, self._record_reports, self._keep_raw, ticker
         )
@@ -195,7 +229,11 @@ class ModemWorker:
 
     def _driver_event(self, event: events.Event) -> None:
         """Runs on the driver's dispatcher thread: hand over to the worker's thread."""
+        if self._events_since is None:
+            self._events_since = self._ticker()
         self._events.put(event)
+        if not isinstance(event, events.StatusReportStored | events.IncomingStatusReport):
+            self._urgent_event = True
         self._wake.set()
 
     # -- the loop ------------------------------------------------------------------------
@@ -339,32 +377,118 @@ class ModemWorker:
         return claim
 
     def _send(self, claim: Claim) -> None:
+        """Send ``claim``. With a driver that can, the message claimed meanwhile starts
+        at the OK (see _next_to_follow); its result is then taken here too, and so on
+        while the queue keeps the modem busy and nothing else needs the worker."""
         assert self._ledger is not None
-        started = self._ticker()
-        self._bucket.take(claim.segments, started)
-        # Claim the next message while this one is on the air, when the modem will be
-        # free to send it by then; a rate-bound modem claims when its token is due, so it
-        # does not hold on to a message another modem could send now.
-        expected = self._health.snapshot().average_latency or 0.0
-        wanted = self._flowing or self._woken != self._woken_at_claim
-        ahead = self._bucket.delay(started) <= expected and wanted
-        if ahead:
-            self._woken_at_claim = self._woken
-        booking = None
-        if ahead or self._unrecorded:
-            booking = _Booking(self._ledger, self._book(claim_next=ahead))
-        result: SendResult | ModemError
-        try:
-            result = self.driver.send_sms(
-                claim.peer, claim.body, on_submitted=None if booking is None else booking.submit
+        following = False
+        while True:
+            started = self._ticker()
+            self._bucket.take(claim.segments, started)
+            # Claim the next message while this one is on the air, when the modem will be
+            # free to send it by then; a rate-bound modem claims when its token is due,
+            # so it does not hold on to a message another modem could send now.
+            expected = self._health.snapshot().average_latency or 0.0
+            wanted = self._flowing or self._woken != self._woken_at_claim
+            ahead = self._bucket.delay(started) <= expected and wanted
+            ahead = ahead and self._cooldown_until is None
+            if ahead:
+                self._woken_at_claim = self._woken
+            # Whether the message claimed ahead may start at this one's OK, as far as
+            # this worker's state says (the rest is asked at the OK: _next_to_follow).
+            follow = (
+                ahead
+                and self._follower is not None
+                and not self._caps.stale(self._clock())
+                and self._caps.allow(claim.segments + 1)
             )
-        except ModemError as exc:
-            result = exc
-        finally:
-            if booking is not None:
-                future = booking.submit()  # unless the driver did, once the modem had it
-                if ahead:
-                    self._ahead = future
+            booking = None
+            if ahead or self._unrecorded:
+                prepare = self._prepare if follow else None
+                booking = _Booking(self._ledger, self._book(claim_next=ahead), prepare)
+            then = partial(self._next_to_follow, booking) if follow and booking else None
+            result: SendResult | ModemError
+            try:
+                result = self._transmit(claim, booking, then, following=following)
+            except ModemError as exc:
+                result = exc
+            finally:
+                if booking is not None:
+                    future = booking.submit()  # unless the driver did, once the modem had it
+                    if ahead:
+                        self._ahead = future
+            following = self._follower is not None and self._follower.following
+            if not following:
+                self._settle(claim, result, started)
+                return
+            followed = self._take_ahead()
+            try:
+                self._settle(claim, result, started)
+            except Exception as exc:  # the message on the air is taken in any case
+                log_failure(log, exc, "%s: could not note message %d", self.name, claim.id)
+            claim = followed
+
+    def _transmit(
+        self,
+        claim: Claim,
+        booking: _Booking | None,
+        then: NextMessage | None,
+        *,
+        following: bool,
+    ) -> SendResult:
+        """Hand ``claim`` to the modem, or with ``following`` take the result of it, which
+        the driver started at the last OK; ``then`` may start the next."""
+        on_submitted = None if booking is None else booking.submit
+        if following:
+            assert self._follower is not None
+            return self._follower.follow_on(on_submitted=on_submitted, then=then)
+        if then is not None:
+            assert self._follower is not None
+            return self._follower.send_sms(
+                claim.peer, claim.body, on_submitted=on_submitted, then=then
+            )
+        return self.driver.send_sms(claim.peer, claim.body, on_submitted=on_submitted)
+
+    def _take_ahead(self) -> Claim:
+        """The claim made ahead, which the driver has started: it is this worker's now."""
+        ahead, self._ahead = self._ahead, None
+        assert ahead is not None
+        claim = ahead.result()
+        assert claim is not None
+        return claim
+
+    def _prepare(self, claim: Claim) -> Outgoing:
+        assert self._follower is not None
+        return self._follower.prepare(claim.peer, claim.body)
+
+    def _next_to_follow(self, booking: _Booking) -> Outgoing | None:
+        """Asked on the port's reader thread at a send's OK, while this worker waits for
+        that answer: the message claimed ahead (single-part, encoded), if the worker would
+        send it at once anyway. The caps and a cool-down were looked at before the send.
+
+        Not when the modem's events want the worker: at once for any but status reports,
+        which wait for a batch or for FOLLOW_EVENTS_SECONDS (a report waiting on the SIM
+        keeps a place in its small memory).
+        """
+        prepared = booking.prepared
+        if prepared is None:
+            return None
+        now = self._ticker()
+        events_since = self._events_since
+        if (
+            self._stopping.is_set()
+            or self._urgent_event
+            or self._events.qsize() >= REPORT_BATCH
+            or (events_since is not None and now - events_since >= FOLLOW_EVENTS_SECONDS)
+            or self._reports.due()
+            or now >= self._next_sweep
+            or self._bucket.delay(now) > 0
+        ):
+            return None
+        return prepared
+
+    def _settle(self, claim: Claim, result: SendResult | ModemError, started: float) -> None:
+        """Note the outcome of a send, for the ledger to write."""
         if isinstance(result, ModemError):
             self._note(Failed(claim, result, self._clock()))
             self._after_error(claim, result)
@@ -548,6 +672,8 @@ class ModemWorker:
     # -- events --------------------------------------------------------------------------
 
     def _handle_events(self) -> bool:
+        self._events_since = None
+        self._urgent_event = False
         handled = self._reports.delete_recorded()
         arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
         try:

@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from drivers.modem import Modem, SendResult, events
 from drivers.sim import Simulator
 from drivers.sim.atline import Command
 from gateway.compliance.settings import policy
@@ -253,6 +255,63 @@ def test_stopping_hands_back_the_claim_made_ahead_and_records_every_send(
     assert states[S.SENT] + states[S.DELIVERED] == len(sim.sent)
     assert states[S.QUEUED] == 40 - len(sim.sent)
     assert all(attempts == 0 for state, attempts in rows if state == S.QUEUED)
+
+
+def test_a_broadcast_follows_on_from_each_ok_and_sends_every_message_once_in_order(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    dispatch: Callable[[Config], Dispatcher],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The port starts the next message at each OK (the claim made meanwhile); the
+    worker then takes that one's result. Counted through the real driver's own method."""
+    followed: list[int] = []
+    follow_on = Modem.follow_on
+
+    def counted(modem: Modem, **kwargs: Any) -> SendResult:
+        followed.append(1)
+        return follow_on(modem, **kwargs)
+
+    monkeypatch.setattr(Modem, "follow_on", counted)
+    sim = simulator(modems=1, latency=0.05, status_report_delay=3600.0)
+    dispatcher = dispatch(gateway_config(tmp_path, sim))
+    assert eventually(lambda: all(h.connected for h in dispatcher.health()), WAIT)
+    put(sessions, 30, kind=Kind.MARKETING)
+    sent = sim.wait_sent(30, timeout=WAIT)
+    wait_for_states(sessions, {S.SENT}, 30)
+    assert [m.text for m in sent] == [f"message {n}" for n in range(30)]
+    assert followed, "no message followed on"
+    assert dispatcher.health()[0].sent == 30
+
+
+def test_an_inbound_text_is_handed_over_while_a_broadcast_still_sends(
+    simulator: Callable[..., Simulator],
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+) -> None:
+    """Messages following on from each OK must not keep the worker from the modem's
+    events: a conversation's reply cannot wait for the end of a long broadcast."""
+    sim = simulator(modems=1, latency=0.05, status_report_delay=3600.0)
+    seen: list[int] = []
+
+    def on_event(name: str, driver: object, event: events.Event) -> None:
+        if isinstance(event, events.NewMessageStored):
+            seen.append(len(sim.sent))
+
+    dispatcher = Dispatcher(gateway_config(tmp_path, sim), sessions, on_event=on_event)
+    dispatcher.start()
+    try:
+        assert eventually(lambda: all(h.connected for h in dispatcher.health()), WAIT)
+        put(sessions, 200, kind=Kind.MARKETING)
+        sim.wait_sent(5, timeout=WAIT)
+        injected_at = len(sim.sent)
+        sim.modems[0].inject_text("+447700900123", "a reply mid-broadcast")
+        assert eventually(lambda: bool(seen), WAIT)
+        # Within a send or two; status reports may wait up to a second (20 sends here).
+        assert seen[0] <= injected_at + 10, (injected_at, seen[0])
+    finally:
+        dispatcher.stop()
 
 
 def test_a_message_that_comes_while_every_modem_is_busy_goes_when_one_is_free(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from drivers.errors import CmsError, CommandTimeout, PinRequiredError, RetryClass, TransportError
-from drivers.modem import Modem, events
+from drivers.modem import Modem, Outgoing, events
 from drivers.pdu import Deliver, StatusReport, encode_deliver
 from drivers.sim import VENDORS, Simulator
 from drivers.sim.storage import Stat
@@ -166,6 +166,112 @@ def test_a_failing_on_submitted_leaves_the_send_and_the_port_working(
     first = modem.send_sms(sim.modems[1].number, "one", on_submitted=on_submitted)
     second = modem.send_sms(sim.modems[1].number, "two")
     assert first.parts == second.parts == 1
+    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
+
+
+def test_the_next_message_starts_at_the_ok_on_the_reader_thread_and_follows_on(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2, latency=0.05, jitter=0.0)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    asked: list[str] = []
+    queue = [modem.prepare(to, "two"), modem.prepare(to, "three")]
+
+    def then() -> Outgoing | None:
+        asked.append(threading.current_thread().name)
+        return queue.pop(0) if queue else None
+
+    first = modem.send_sms(to, "one", then=then)
+    assert modem.following
+    second = modem.follow_on(then=then)
+    assert modem.following
+    third = modem.follow_on(then=then)
+    assert not modem.following
+    sent = sim.wait_sent(3, WAIT)
+    assert [m.text for m in sent] == ["one", "two", "three"]
+    assert [first.references, second.references, third.references] == [
+        list(m.references) for m in sent
+    ]
+    assert len(asked) == 3  # at each OK; the last found nothing
+    assert all(name.startswith("at-reader") for name in asked)
+    assert modem.signal().rssi >= 0, "the port is free again"
+
+
+def test_on_submitted_of_a_follow_on_runs_once_the_modem_has_it(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2, latency=0.3, jitter=0.0)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    follower = modem.prepare(to, "two")
+    modem.send_sms(to, "one", then=lambda: follower)
+    calls: list[int] = []
+    modem.follow_on(on_submitted=lambda: calls.append(len(sim.sent)))
+    assert calls == [1], "once, while the network still had the second message"
+    assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
+
+
+def test_a_failed_send_starts_nothing_after_it(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    asked: list[bool] = []
+
+    def then() -> Outgoing:
+        asked.append(True)
+        return modem.prepare(to, "next")
+
+    sim.modems[0].fault("cms_error", code=38, count=1)
+    with pytest.raises(CmsError):
+        modem.send_sms(to, "fails", then=then)
+    assert not modem.following
+    assert asked == []
+    assert modem.send_sms(to, "after").references
+    assert [m.text for m in sim.wait_sent(1, WAIT)] == ["after"]
+
+
+def test_a_long_message_does_not_follow_on_and_is_sent_the_usual_way(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    sim = simulator(modems=2)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    long = modem.prepare(to, "part " * 50)
+    assert len(long.parts) == 2
+    modem.send_sms(to, "short", then=lambda: long)
+    assert not modem.following
+    assert modem.send_sms(to, "part " * 50).parts == 2
+
+
+def test_the_port_stays_held_for_a_follow_on_until_its_answer_is_taken(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    """Another thread's command (a USSD from the web UI, the supervisor's probe) must
+    not cut into the message the reader started: it waits for follow_on."""
+    sim = simulator(modems=2, latency=0.1, jitter=0.0)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    follower = modem.prepare(to, "two")
+    modem.send_sms(to, "one", then=lambda: follower)
+    assert modem.following
+    done: list[float] = []
+
+    def probe() -> None:
+        modem.signal()
+        done.append(time.monotonic())
+
+    other = threading.Thread(target=probe)
+    other.start()
+    time.sleep(0.3)  # past the second message's answer
+    assert done == [], "the other command waited"
+    taken = time.monotonic()
+    assert modem.follow_on().references
+    other.join(WAIT)
+    assert done
+    assert done[0] >= taken
     assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
 
 
