@@ -11,10 +11,9 @@ modem need not wait for: once the modem has one message the next is claimed whil
 network takes it (a guarded claim into ``sending`` owned by this node, like any other),
 and the outcome of a send is written in the same transaction as the claim after next
 (with nothing to claim, on its own after OUTCOME_LINGER_SECONDS). Every wait is on an
-Event with a timeout, woken by new work or by the modem's own events;
-``run(burst=True)`` does one pass without waiting, for tests. Nothing ends the loop but
-a stop: a step that fails (the database down, a fault) is logged, shown in the modem's
-health, and followed by a rest.
+Event with a timeout, woken by new work or by the modem's own events. Nothing ends the
+loop but a stop: a step that fails (the database down, a fault) is logged, shown in the
+modem's health, and followed by a rest.
 """
 
 from __future__ import annotations
@@ -238,39 +237,26 @@ class ModemWorker:
 
     # -- the loop ------------------------------------------------------------------------
 
-    def run(self, *, burst: bool = False, max_messages: int | None = None) -> bool:
-        """Send until stopped (or, with ``burst``, until nothing can be done right now).
-
-        Returns whether anything was sent or handled. On the way out the claim made
-        ahead is handed back and every outcome is written.
-        """
-        did_work = False
-        sent = 0
+    def run(self) -> None:
+        """Send until stopped. On the way out the claim made ahead is handed back and every
+        outcome is written."""
         self._ledger = Ledger(
             self._sessions, self.name, stopping=self._stopping, on_unavailable=self._show_failure
         )
         try:
             while not self._stopping.is_set():
                 try:
-                    did_work |= self._handle_events()
+                    self._handle_events()
                     wait = self._step()
                 except Exception as exc:  # the modem must outlive any one failure
                     wait = self._failed_step(exc)
                 if wait is None:
-                    did_work = True
-                    sent += 1
-                    if max_messages is not None and sent >= max_messages:
-                        break
                     continue
-                if burst or wait >= REPORT_IDLE_SECONDS:
+                if wait >= REPORT_IDLE_SECONDS:
                     self._reports.read_noted()
-                if burst:
-                    self._write_soon()
-                    break
                 self._wait_for_work(wait)
         finally:
             self._finish()
-        return did_work
 
     def _failed_step(self, exc: Exception) -> float:
         """Log what went wrong and rest before the next step: the database may be back by
@@ -671,10 +657,10 @@ class ModemWorker:
 
     # -- events --------------------------------------------------------------------------
 
-    def _handle_events(self) -> bool:
+    def _handle_events(self) -> None:
         self._events_since = None
         self._urgent_event = False
-        handled = self._reports.delete_recorded()
+        self._reports.delete_recorded()
         arrived: list[StatusReport] = []  # sent whole (+CDS): recorded together
         try:
             while True:
@@ -682,7 +668,6 @@ class ModemWorker:
                     event = self._events.get_nowait()
                 except queue.Empty:
                     break
-                handled = True
                 try:
                     self._handle(event, arrived)
                 except ModemError as exc:
@@ -693,7 +678,6 @@ class ModemWorker:
                 self._record_reports(arrived)
         if self._reports.due():
             self._reports.read_noted()
-        return handled
 
     def _handle(self, event: events.Event, arrived: list[StatusReport]) -> None:
         if isinstance(event, events.IncomingStatusReport):
