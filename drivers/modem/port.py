@@ -92,10 +92,8 @@ class Port:
         # (_then), armed by the reader once the PDU is written (_armed). Guarded by _cond.
         self._then: FollowWith | None = None
         self._armed: FollowWith | None = None
-        # The command of the send the reader started so, until its answer is awaited;
-        # and since when (monotonic) the answer before it waits to wake its sender.
+        # The command of the send the reader started so, until its answer is awaited.
         self._followed: str | None = None
-        self._held_since: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -120,7 +118,7 @@ class Port:
             self._lost = None
             self._dirty = False
             self._then = self._armed = None
-            self._followed = self._held_since = None
+            self._followed = None
         self._stopping.clear()
         self._reader = threading.Thread(
             target=self._read_loop, args=(port,), name=f"at-reader-{self.name}", daemon=True
@@ -362,8 +360,6 @@ class Port:
                 return
             if data:
                 self._feed(data)
-            elif self._held_since is not None:  # a read timed out: the line is quiet
-                self._wake_held()
 
     def _feed(self, data: bytes) -> None:
         urcs: list[Unsolicited] = []
@@ -378,43 +374,27 @@ class Port:
                     urcs.append(event)
                     continue
                 self._responses.append(event)
-                if not isinstance(event, Prompt):
-                    command = self._start_next(event) if isinstance(event, FinalResult) else None
-                    if command is None:
-                        answered = True
-                        continue
-                    with suppress(TransportError):  # marked lost: the follower sees it
-                        self._write(command)
-                    self._held_since = self._last_rx
-                elif self._on_prompt is not None:
+                if isinstance(event, FinalResult):
+                    command = self._start_next(event)
+                    if command is not None:
+                        # Before the waiter wakes: its thread would take the CPU first.
+                        with suppress(TransportError):  # marked lost: the follower sees it
+                            self._write(command)
+                    answered = True
+                elif isinstance(event, Prompt) and self._on_prompt is not None:
                     pdu_hex, on_written = self._on_prompt
                     pdu = self._conn.send_pdu(pdu_hex)
                     self._on_prompt = None
                     self._armed, self._then = self._then, None
-            # Only an answer wakes the command's thread: waking it for half a line or for
-            # the prompt (whose PDU the reader writes itself) costs a thread switch for
-            # nothing (a drain times its own waits).
-            if answered or self._held_too_long():
-                self._held_since = None
+            # Only a final result wakes the command's thread: waking it for an information
+            # line or for the prompt (whose PDU the reader writes itself) costs a thread
+            # switch for nothing (a drain times its own waits).
+            if answered:
                 self._cond.notify_all()
         if pdu is not None:
             self._write_pdu(pdu, on_written)
-            self._wake_held()
         for urc in urcs:
             self._on_urc(urc)
-
-    def _held_too_long(self) -> bool:
-        held = self._held_since
-        return held is not None and time.monotonic() - held >= QUIET
-
-    def _wake_held(self) -> None:
-        """Wake the sender for an answer held back while the next send started (its
-        thread would have taken the interpreter from the exchange); at that send's
-        prompt, or after QUIET seconds without one."""
-        with self._cond:
-            if self._held_since is not None:
-                self._held_since = None
-                self._cond.notify_all()
 
     def _start_next(self, result: FinalResult) -> bytes | None:
         """At a send's final result, under _cond: start the next send if it said OK and

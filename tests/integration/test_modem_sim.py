@@ -212,6 +212,29 @@ def test_on_submitted_of_a_follow_on_runs_once_the_modem_has_it(
     assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
 
 
+def test_a_message_started_at_an_ok_that_gets_no_prompt_was_never_sent(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    """The modem hangs between a send's OK and the next AT+CMGS the reader writes: the
+    first message is sent, and the next one times out as one the modem never had."""
+    sim = simulator(modems=2, latency=0.05, jitter=0.0)
+    modem = connect(sim.modems[0].device, send_timeout=1.0)
+    to = sim.modems[1].number
+    follower = modem.prepare(to, "two")
+
+    def then() -> Outgoing:
+        sim.modems[0].fault("hang")  # before the next AT+CMGS is written
+        return follower
+
+    assert modem.send_sms(to, "one", then=then).references
+    assert modem.following
+    with pytest.raises(CommandTimeout) as timeout:
+        modem.follow_on()
+    assert timeout.value.retry_class is not RetryClass.UNKNOWN
+    assert not modem.following
+    assert [m.text for m in sim.sent] == ["one"]
+
+
 def test_a_failed_send_starts_nothing_after_it(
     simulator: Callable[..., Simulator], connect: Callable[..., Modem]
 ) -> None:
