@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from gateway import segments
 from gateway.campaigns import store
-from gateway.contacts import ConsentChannel, opt_out
-from gateway.models import Contact, utcnow
+from gateway.contacts import opt_out
+from gateway.models import ConsentChannel, Contact, utcnow
 from tests.browser.conftest import LiveGateway, log_in_to, screenshot
 
 BODY = (

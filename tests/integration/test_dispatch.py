@@ -84,7 +84,7 @@ def put(sessions: sessionmaker[Session], count: int, **kwargs: object) -> list[i
 
 def wait_for_states(
     sessions: sessionmaker[Session], done: set[MessageState], count: int, timeout: float = WAIT
-) -> dict[str, int]:
+) -> dict[str | None, int]:
     """Poll the database (this is a test) until ``count`` messages are in ``done`` states."""
     deadline = time.monotonic() + timeout
     while True:

@@ -107,6 +107,7 @@ def test_kill_9_mid_broadcast_loses_nothing_and_duplicates_only_unknowns(
     sim.wait_sent(15, timeout=WAIT)
     server.process.kill()
     server.process.wait(timeout=10)
+    assert server.config is not None
     restarted = start_server(server.config)
     try:
         rows = settled(gateway_sessions, 60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import serial
@@ -34,8 +34,11 @@ def command(port: serial.Serial, line: str, timeout: float = 3.0) -> bytes:
     return read_until(port, FINAL, timeout)
 
 
+Opener = Callable[[str], serial.Serial]
+
+
 @pytest.fixture
-def open_port():
+def open_port() -> Iterator[Opener]:
     ports: list[serial.Serial] = []
 
     def opener(device: str) -> serial.Serial:
@@ -56,14 +59,16 @@ def test_device_is_a_symlink_to_a_pty(simulator: SimulatorFactory) -> None:
     assert sim.modems[0].device != sim.modems[1].device
 
 
-def test_identity_over_the_wire(simulator: SimulatorFactory, open_port) -> None:
+def test_identity_over_the_wire(simulator: SimulatorFactory, open_port: Opener) -> None:
     sim = simulator()
     port = open_port(sim.modems[0].device)
     assert command(port, "AT+CGSN") == f"\r\n{sim.modems[0].imei}\r\n\r\nOK\r\n".encode()
     assert command(port, "AT+CIMI") == f"\r\n{sim.modems[0].imsi}\r\n\r\nOK\r\n".encode()
 
 
-def test_text_from_modem_a_arrives_at_modem_b(simulator: SimulatorFactory, open_port) -> None:
+def test_text_from_modem_a_arrives_at_modem_b(
+    simulator: SimulatorFactory, open_port: Opener
+) -> None:
     sim = simulator(modems=2)
     a, b = sim.modems
     port_a, port_b = open_port(a.device), open_port(b.device)
@@ -85,7 +90,7 @@ def test_text_from_modem_a_arrives_at_modem_b(simulator: SimulatorFactory, open_
     assert (sent.modem, sent.to, sent.text, sent.parts) == ("sim0", b.number, "Hello B", 1)
 
 
-def test_status_report_arrives_as_cds(simulator: SimulatorFactory, open_port) -> None:
+def test_status_report_arrives_as_cds(simulator: SimulatorFactory, open_port: Opener) -> None:
     sim = simulator(status_report_delay=0.0)
     port = open_port(sim.modems[0].device)
     command(port, "AT+CNMI=2,1,0,1,0")
