@@ -263,16 +263,10 @@ class Modem:
     def prepare(self, to: str, text: str, *, request_status_report: bool = True) -> Outgoing:
         """``text`` to ``to`` encoded, for ``then`` of :meth:`send_sms` (on any thread).
 
-        Raises PduError as :meth:`send_sms` would. A long message is encoded too, but only
-        :meth:`send_sms` sends one (with a concatenation reference of its own).
+        Raises PduError as :meth:`send_sms` would. A long message is encoded too (so the
+        caller sees it is long), but only :meth:`send_sms` sends one.
         """
-        parts = encode_submit(
-            to,
-            text,
-            concat_reference=self._concat_reference,
-            request_status_report=request_status_report,
-        )
-        return Outgoing(tuple(parts))
+        return Outgoing(tuple(encode_submit(to, text, request_status_report=request_status_report)))
 
     def _follower(self, then: NextMessage) -> FollowWith:
         """What the port asks at a send's OK, on its reader thread: the next message, if
