@@ -94,6 +94,7 @@ class Port:
         self._armed: FollowWith | None = None
         # The command of the send the reader started so, until its answer is awaited.
         self._followed: str | None = None
+        self._waiting = 0  # threads waiting for _lock (see _acquire); guarded by _cond
 
     @property
     def is_open(self) -> bool:
@@ -141,7 +142,7 @@ class Port:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Hold the port for several commands that must not interleave with others."""
-        with self._lock:
+        with self._held():
             yield
 
     def command(self, command: str, timeout: float) -> list[InfoLine]:
@@ -149,7 +150,7 @@ class Port:
 
         Raises CommandError (ERROR/+CME/+CMS), CommandTimeout or TransportError.
         """
-        with self._lock:
+        with self._held():
             self._resync_if_dirty()
             self._start(command)
             return self._await(command, timeout)
@@ -171,9 +172,10 @@ class Port:
 
         ``then`` is asked at this send's OK for the next send, which the reader starts
         at once. If it does (:attr:`following`), the port stays held for this thread
-        until :meth:`follow` has taken that send's answer; the caller must call it.
+        until :meth:`follow` has taken that send's answer; the caller must call it. Not
+        while another thread waits for the port: it gets the port after this send.
         """
-        with self._lock:
+        with self._held():
             self._resync_if_dirty()
             with self._cond:
                 self._on_prompt = (pdu, on_written)
@@ -232,7 +234,9 @@ class Port:
 
         With ``wait=False`` a port busy with another command counts as answering.
         """
-        if not self._lock.acquire(blocking=wait):
+        if wait:
+            self._acquire()
+        elif not self._lock.acquire(blocking=False):
             return True
         try:
             for _ in range(attempts):
@@ -273,8 +277,29 @@ class Port:
 
     def write_raw(self, data: bytes) -> None:
         """Bytes that are not a command (a reset poke): nothing waits for an answer."""
-        with self._lock:
+        with self._held():
             self._write(data)
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _acquire(self) -> None:
+        """Take the port; while it waits for another thread, say so (_waiting): a send
+        then starts no next one at its OK, so the wait ends with that send."""
+        if self._lock.acquire(blocking=False):
+            return
+        with self._cond:
+            self._waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._cond:
+                self._waiting -= 1
 
     def _resync_if_dirty(self) -> None:
         if self._dirty and not self.resync():
@@ -400,7 +425,7 @@ class Port:
         """At a send's final result, under _cond: start the next send if it said OK and
         its sender wants one; the bytes to write."""
         then, self._armed = self._armed, None
-        if then is None or not result.ok:
+        if then is None or not result.ok or self._waiting:
             return None
         try:
             submission = then()

@@ -212,6 +212,35 @@ def test_on_submitted_of_a_follow_on_runs_once_the_modem_has_it(
     assert [m.text for m in sim.wait_sent(2, WAIT)] == ["one", "two"]
 
 
+def test_another_threads_command_ends_a_run_of_follow_ons_at_the_next_ok(
+    simulator: Callable[..., Simulator], connect: Callable[..., Modem]
+) -> None:
+    """A balance check (USSD) from the web UI during a long broadcast gets the port
+    after the send in progress, not after the broadcast."""
+    sim = simulator(modems=2, latency=0.05, jitter=0.0, status_report_delay=3600.0)
+    modem = connect(sim.modems[0].device)
+    to = sim.modems[1].number
+    endless = modem.prepare(to, "again")
+    answered: list[int] = []
+
+    def probe() -> None:
+        modem.signal()
+        answered.append(len(sim.sent))
+
+    other = threading.Thread(target=probe)
+    modem.send_sms(to, "first", then=lambda: endless)
+    sends = 1
+    while modem.following:
+        if sends == 3:
+            other.start()  # blocked on the port within a send or two (50 ms each)
+        modem.follow_on(then=lambda: endless)
+        sends += 1
+        assert sends < 200, "the other thread never got the port"
+    other.join(WAIT)
+    assert answered == [sends]
+    assert sends <= 6
+
+
 def test_a_message_started_at_an_ok_that_gets_no_prompt_was_never_sent(
     simulator: Callable[..., Simulator], connect: Callable[..., Modem]
 ) -> None:
