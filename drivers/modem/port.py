@@ -44,7 +44,6 @@ class Submission:
 
     command: str
     pdu: str
-    on_written: OnWritten | None = None
 
 
 # Asked by the reader at a send's OK, on the reader thread: the send to start at once, if
@@ -208,9 +207,9 @@ class Port:
                 written = True
                 if not any(isinstance(event, FinalResult) for event in self._responses):
                     self._armed = then  # past the prompt already, not yet answered
-        if written and on_written is not None:
-            on_written()
         try:
+            if written:
+                self._written(on_written)
             return self._await_send(command, timeout)
         finally:
             self._lock.release()
@@ -435,7 +434,7 @@ class Port:
         if submission is None:
             return None
         self._followed = submission.command
-        self._on_prompt = (submission.pdu, submission.on_written)
+        self._on_prompt = (submission.pdu, None)  # follow() gives its on_written
         return self._conn.send(submission.command)
 
     def _write_pdu(self, pdu: bytes, on_written: OnWritten | None) -> None:
@@ -445,10 +444,15 @@ class Port:
             self._write(pdu)
         except TransportError:
             return
+        self._written(on_written)
+
+    def _written(self, on_written: OnWritten | None) -> None:
+        """Call what waits for a PDU to be written; its failure is the caller's, and
+        neither the reader nor a port held for a send may be left behind by it."""
         if on_written is not None:
             try:
                 on_written()
-            except Exception:  # the reader must go on reading whatever the caller did
+            except Exception:
                 log.exception("%s: the callback after writing a PDU failed", self.name)
 
     def _mark_lost(self, reason: str) -> None:

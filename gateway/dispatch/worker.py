@@ -91,7 +91,7 @@ class _Booking:
         self._prepare = prepare
         self._lock = threading.Lock()
         self._future: Future[Claim | None] | None = None
-        # The message claimed, encoded (single-part only); None until then, or if none.
+        # The message claimed, encoded; None until then, or if there is none.
         self.prepared: Outgoing | None = None
 
     def submit(self) -> Future[Claim | None]:
@@ -106,7 +106,7 @@ class _Booking:
         if self._prepare is None or future.exception() is not None:
             return
         claim = future.result()
-        if claim is None or claim.segments != 1:
+        if claim is None:
             return
         try:
             self.prepared = self._prepare(claim)
@@ -449,8 +449,9 @@ class ModemWorker:
 
     def _next_to_follow(self, booking: _Booking) -> Outgoing | None:
         """Asked on the port's reader thread at a send's OK, while this worker waits for
-        that answer: the message claimed ahead (single-part, encoded), if the worker would
-        send it at once anyway. The caps and a cool-down were looked at before the send.
+        that answer: the message claimed ahead, encoded, if the worker would send it at
+        once anyway (the driver starts only a single-part one). The caps and a cool-down
+        were looked at before the send.
 
         Not when the modem's events want the worker: at once for any but status reports,
         which wait for a batch or for FOLLOW_EVENTS_SECONDS (a report waiting on the SIM
