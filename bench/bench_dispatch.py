@@ -23,9 +23,9 @@ Run: python bench/bench_dispatch.py [--quick]
 
 CPU seconds and utilisation depend on the machine: the same code read 2.1 CPU-s per
 1,000 on one VM and 5 on another, and a tenth apart from one run to the next on one VM,
-so each CPU row is the median of three runs (one with ``--quick``). The last line says how fast this one runs plain
-Python (a fixed loop) and how much CPU its host took away meanwhile (steal), so that
-figures from different machines can be set side by side.
+so each CPU row is the median of three runs (one with ``--quick``). The last line says
+how fast this one runs plain Python (a fixed loop) and how much CPU its host took away
+meanwhile (steal), so that figures from different machines can be set side by side.
 """
 
 from __future__ import annotations
