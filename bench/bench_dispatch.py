@@ -68,6 +68,7 @@ UNLIMITED = 1_000_000  # messages per minute: the modem's latency is the only li
 TIMEOUT = 600.0
 NEVER = 3600.0  # a status report delay no run reaches
 Row = tuple[str, str, str, str]
+Cpu = tuple[float, float]  # CPU seconds of the gateway, of the simulator
 
 
 @dataclass
@@ -202,13 +203,13 @@ def send_path(modems: int, messages: int, runs: int) -> Row:
     gateway_cpu, sim_cpu = median_of(runs, lambda: send_path_once(modems, messages))
     return (
         f"send path: {messages} enqueue calls to sent, {modems} modems, no HTTP",
-        f"{gateway_cpu:.2f} + {sim_cpu:.2f} CPU-s{spread(runs)}",
+        f"{gateway_cpu:.2f} + {sim_cpu:.2f} CPU-s{median_note(runs)}",
         f"{(gateway_cpu + sim_cpu) * 1000 / messages:.2f} CPU-s / 1,000",
         "<= 2",
     )
 
 
-def send_path_once(modems: int, messages: int) -> tuple[float, float]:
+def send_path_once(modems: int, messages: int) -> Cpu:
     with (
         simulator(modems, 0.0, report_delay=NEVER) as sim,
         gateway(sim, [UNLIMITED] * modems, lambda s: None) as db,
@@ -220,9 +221,6 @@ def send_path_once(modems: int, messages: int) -> tuple[float, float]:
     return used
 
 
-Cpu = tuple[float, float]  # CPU seconds of the gateway, of the simulator
-
-
 def median_of(runs: int, measure: Callable[[], Cpu]) -> Cpu:
     """The run whose total is the median of ``runs``: one run's CPU figures move by a
     tenth from run to run on a shared VM, more than most changes worth measuring."""
@@ -230,7 +228,7 @@ def median_of(runs: int, measure: Callable[[], Cpu]) -> Cpu:
     return measured[len(measured) // 2]
 
 
-def spread(runs: int) -> str:
+def median_note(runs: int) -> str:
     return f", median of {runs}" if runs > 1 else ""
 
 
@@ -275,7 +273,7 @@ def overhead(modems: int, messages: int, runs: int, *, reports: bool) -> list[Ro
     return [
         (
             f"overhead: {messages} API requests to {to}, {modems} modems, latency 0",
-            f"{gateway_cpu:.2f} + {sim_cpu:.2f} CPU-s{spread(runs)}",
+            f"{gateway_cpu:.2f} + {sim_cpu:.2f} CPU-s{median_note(runs)}",
             f"{(gateway_cpu + sim_cpu) * per:.2f} CPU-s / 1,000",
             target,
         ),
